@@ -1,0 +1,106 @@
+"""The Starlette application: GraphQL over HTTP and websockets, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from domain.errors import DomainError
+from persistence.db import make_engine, make_sessionmaker
+from resolvers.context import Context, Services
+from schema.root import build_schema
+from settings import Settings, get_settings
+
+log = logging.getLogger("aftersales")
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            keep_alive=True,
+            keep_alive_interval=15,
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        )
+        self._services_ref = services_ref
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(self._services_ref["services"], request)
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        # The user is resolved once, from the connection_init payload; a bad token closes 4403.
+        try:
+            await context.actor()
+        except DomainError as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from exc
+        return None
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    services_ref: dict[str, Services] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        services_ref["services"] = Services(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            signing_key=settings.signing_key(),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            async with services_ref["services"].engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    graphql = GraphQLApp(services_ref, settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """Entry point for `uvicorn --factory app:app_factory`."""
+    logging.basicConfig(level=get_settings().log_level)
+    return create_app()

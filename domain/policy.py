@@ -1,0 +1,137 @@
+"""Who may do what: the role matrix of SPEC.md and the row-level rules, in one place.
+
+Resolvers ask `require(actor, action)` before anything else, and use `customer_scope`
+to narrow every read of customer-owned rows (customers, devices, later tickets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import Forbidden, NotFound
+from domain.roles import OFFICE, STAFF, Actor, Role
+
+A, BO, CS, ENG, CUST, AG = (
+    Role.ADMIN,
+    Role.BACK_OFFICE,
+    Role.CUSTOMER_SERVICE,
+    Role.ENGINEER,
+    Role.CUSTOMER,
+    Role.AGENT,
+)
+EVERYONE = frozenset(Role)
+
+
+class Action(StrEnum):
+    USER_READ = "user.read"
+    USER_MANAGE = "user.manage"
+    REGION_READ = "region.read"
+    REGION_MANAGE = "region.manage"
+    AGENT_READ = "agent.read"
+    AGENT_MANAGE = "agent.manage"
+    CUSTOMER_READ = "customer.read"
+    CUSTOMER_CREATE = "customer.create"
+    CUSTOMER_UPDATE = "customer.update"
+    CUSTOMER_DELETE = "customer.delete"
+    COMMUNICATION_READ = "communication.read"
+    COMMUNICATION_WRITE = "communication.write"
+    DEVICE_READ = "device.read"
+    DEVICE_REGISTER = "device.register"
+    DEVICE_UPDATE = "device.update"
+    DEVICE_DELETE = "device.delete"
+    AUDIT_READ = "audit.read"
+
+
+MATRIX: dict[Action, frozenset[Role]] = {
+    # Dispatchers need the staff directory to pick engineers; accounts are the admin's.
+    Action.USER_READ: OFFICE,
+    Action.USER_MANAGE: frozenset({A}),
+    Action.REGION_READ: EVERYONE,
+    Action.REGION_MANAGE: frozenset({A, BO}),
+    # An agent reads its own agent record only (row rule below).
+    Action.AGENT_READ: STAFF | {AG},
+    Action.AGENT_MANAGE: frozenset({A, BO}),
+    Action.CUSTOMER_READ: EVERYONE,
+    Action.CUSTOMER_CREATE: OFFICE | {AG},
+    Action.CUSTOMER_UPDATE: OFFICE | {AG},
+    Action.CUSTOMER_DELETE: frozenset({A, BO}),
+    # The communication log is internal sales history: never shown to the customer.
+    Action.COMMUNICATION_READ: STAFF | {AG},
+    Action.COMMUNICATION_WRITE: OFFICE | {AG},
+    Action.DEVICE_READ: EVERYONE,
+    # Customers register devices bought from other vendors (see `check_device_registration`).
+    Action.DEVICE_REGISTER: OFFICE | {AG, CUST},
+    Action.DEVICE_UPDATE: OFFICE | {AG},
+    Action.DEVICE_DELETE: frozenset({A, BO}),
+    Action.AUDIT_READ: frozenset({A}),
+}
+
+
+def allowed(actor: Actor, action: Action) -> bool:
+    return actor.role in MATRIX[action]
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not allowed(actor, action):
+        raise Forbidden(f"role {actor.role} may not {action.value.replace('.', ' ')}")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerScope:
+    """Which customers an actor may see: all, one customer, or one agent's customers."""
+
+    customer_id: int | None = None
+    agent_id: int | None = None
+    everything: bool = False
+    nothing: bool = False
+
+    def admits(self, customer_id: int, customer_agent_id: int | None) -> bool:
+        if self.everything:
+            return True
+        if self.nothing:
+            return False
+        if self.customer_id is not None:
+            return customer_id == self.customer_id
+        return self.agent_id is not None and customer_agent_id == self.agent_id
+
+
+def customer_scope(actor: Actor) -> CustomerScope:
+    if actor.role in STAFF:
+        return CustomerScope(everything=True)
+    if actor.role is Role.CUSTOMER:
+        if actor.customer_id is None:
+            return CustomerScope(nothing=True)
+        return CustomerScope(customer_id=actor.customer_id)
+    if actor.role is Role.AGENT:
+        if actor.agent_id is None:
+            return CustomerScope(nothing=True)
+        return CustomerScope(agent_id=actor.agent_id)
+    return CustomerScope(nothing=True)
+
+
+def require_customer_visible(actor: Actor, customer_id: int, customer_agent_id: int | None) -> None:
+    """Row rule for one customer; NOT_FOUND so that others' existence does not leak."""
+    if not customer_scope(actor).admits(customer_id, customer_agent_id):
+        raise NotFound("customer not found")
+
+
+def agent_visible(actor: Actor, agent_id: int) -> bool:
+    if actor.role in STAFF:
+        return True
+    return actor.role is Role.AGENT and actor.agent_id == agent_id
+
+
+def agent_for_new_customer(actor: Actor, requested_agent_id: int | None) -> int | None:
+    """An agent's customers always belong to that agent; staff choose freely."""
+    if actor.role is Role.AGENT:
+        if requested_agent_id is not None and requested_agent_id != actor.agent_id:
+            raise Forbidden("an agent may only enter customers for itself")
+        return actor.agent_id
+    return requested_agent_id
+
+
+def check_device_registration(actor: Actor, bought_from_us: bool) -> None:
+    """Customers register only devices bought elsewhere; ours are registered by staff."""
+    if actor.role is Role.CUSTOMER and bought_from_us:
+        raise Forbidden("customers may register only devices bought from other vendors")

@@ -1,0 +1,76 @@
+"""Input checks shared by every record: each failure names the field and the reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from domain.errors import BadUserInput
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
+
+
+def text(value: str | None, field: str, *, max_length: int = 200) -> str:
+    """A required piece of text, trimmed."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise BadUserInput("is required", field=field)
+    if len(cleaned) > max_length:
+        raise BadUserInput(f"must be at most {max_length} characters", field=field)
+    return cleaned
+
+
+def optional_text(value: str | None, field: str, *, max_length: int = 200) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return text(value, field, max_length=max_length)
+
+
+def code(value: str | None, field: str, *, max_length: int = 50) -> str:
+    cleaned = text(value, field, max_length=max_length)
+    if not _CODE.match(cleaned):
+        raise BadUserInput(
+            "may hold only letters, digits and . _ - / (starting with a letter or digit)",
+            field=field,
+        )
+    return cleaned
+
+
+def email(value: str | None, field: str = "email") -> str | None:
+    cleaned = optional_text(value, field, max_length=254)
+    if cleaned is not None and not _EMAIL.match(cleaned):
+        raise BadUserInput("is not an email address", field=field)
+    return cleaned
+
+
+def phone(value: str | None, field: str = "phone") -> str | None:
+    cleaned = optional_text(value, field, max_length=32)
+    if cleaned is not None and not _PHONE.match(cleaned):
+        raise BadUserInput("is not a phone number", field=field)
+    return cleaned
+
+
+def money(value: Decimal | None, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
+        raise BadUserInput("must be zero or more", field=field)
+    if value >= Decimal("10000000000"):
+        raise BadUserInput("is too large", field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def positive_int(value: int | None, field: str, *, maximum: int = 100_000) -> int | None:
+    if value is None:
+        return None
+    if value <= 0 or value > maximum:
+        raise BadUserInput(f"must be between 1 and {maximum}", field=field)
+    return value
+
+
+def date_order(earlier: date | None, later: date | None, field: str, earlier_field: str) -> None:
+    if earlier is not None and later is not None and later < earlier:
+        raise BadUserInput(f"must not be before {earlier_field}", field=field)

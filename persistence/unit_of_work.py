@@ -1,0 +1,75 @@
+"""One transaction per mutation: stamps who/when on every tracked row, writes the
+audit entry in the same transaction, and commits all of it or none of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from domain.errors import BadUserInput
+from persistence.models import AuditEntry, Tracked
+from persistence.types import utcnow
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    actor_id: int | None
+    record_ids: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def touched(self, global_id: str) -> None:
+        """Names a record this operation changed, for the audit log."""
+        if global_id not in self.record_ids:
+            self.record_ids.append(global_id)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    actor_id: int | None,
+    operation: str,
+    ip: str | None,
+) -> AsyncIterator[UnitOfWork]:
+    async with sessionmaker() as session:
+        session.info["actor_id"] = actor_id
+        work = UnitOfWork(session=session, actor_id=actor_id)
+        try:
+            async with session.begin():
+                yield work
+                session.add(
+                    AuditEntry(
+                        actor_id=actor_id,
+                        ip=ip,
+                        operation=operation,
+                        record_ids=work.record_ids,
+                        detail=work.detail or None,
+                    )
+                )
+        except IntegrityError as exc:
+            # A uniqueness race lost at commit time; the rows were checked before.
+            raise BadUserInput("conflicts with an existing record; reload and retry") from exc
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tracked_rows(session: Session, _context: Any, _instances: Any) -> None:
+    actor_id = session.info.get("actor_id")
+    now = utcnow()
+    for row in session.new:
+        if isinstance(row, Tracked):
+            row.created_at = row.created_at or now
+            row.updated_at = now
+            row.created_by_id = row.created_by_id or actor_id
+            row.updated_by_id = actor_id
+    for row in session.dirty:
+        if isinstance(row, Tracked) and session.is_modified(row, include_collections=False):
+            row.updated_at = now
+            row.updated_by_id = actor_id

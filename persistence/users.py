@@ -1,0 +1,43 @@
+"""User rows: lookups and the login-attempt counter."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models import User
+from persistence.types import utcnow
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def reserve_login_attempt(session: AsyncSession, user_id: int, limit: int) -> int | None:
+    """Counts an attempt as failed *before* the password is checked.
+
+    Returns the new failure count, or None when the account is already locked. The
+    increment is one conditional UPDATE, so parallel attempts are serialised by the
+    row lock and can never check more than `limit` passwords.
+    """
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, User.failed_logins < limit)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    )
+    return result.scalar_one_or_none()
+
+
+async def mark_locked(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id, User.locked_at.is_(None)).values(locked_at=utcnow())
+    )
+
+
+async def record_successful_login(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=0, locked_at=None, last_login_at=utcnow())
+    )

@@ -1,0 +1,110 @@
+"""The per-request context: who is asking, from where, and the request's loaders."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+from strawberry.types import Info as StrawberryInfo
+
+from domain.errors import Unauthenticated
+from domain.roles import Actor, Role
+from persistence.models import User
+from persistence.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.loaders import Loaders
+from resolvers.tokens import read_token
+from settings import Settings
+
+
+@dataclass
+class Services:
+    """What lives as long as the process: settings, the engine, the session factory."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    signing_key: str
+
+
+class Context:
+    def __init__(self, services: Services, connection: HTTPConnection) -> None:
+        self.services = services
+        self.connection = connection
+        # Filled by strawberry from a websocket's connection_init payload.
+        self.connection_params: dict[str, Any] | None = None
+        self.loaders = Loaders(services.sessionmaker)
+        self._actor: Actor | None = None
+        self._actor_lock = asyncio.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def ip(self) -> str | None:
+        client = self.connection.client
+        return client.host if client else None
+
+    def bearer_token(self) -> str | None:
+        if self.connection_params is not None:
+            raw = self.connection_params.get("Authorization") or self.connection_params.get(
+                "authorization"
+            )
+        else:
+            raw = self.connection.headers.get("authorization")
+        if not isinstance(raw, str) or not raw.strip():
+            return None
+        scheme, _, token = raw.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization value must be 'Bearer <token>'")
+        return token.strip()
+
+    async def actor(self) -> Actor:
+        """The authenticated user, checked against the database once per context."""
+        async with self._actor_lock:
+            if self._actor is None:
+                self._actor = await self._authenticate()
+            return self._actor
+
+    async def _authenticate(self) -> Actor:
+        token = self.bearer_token()
+        if token is None:
+            raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
+        user_id, token_version = read_token(self.services.signing_key, token)
+        async with self.services.sessionmaker() as session:
+            user = await session.get(User, user_id)
+        if user is None or not user.enabled or user.is_deleted:
+            raise Unauthenticated("this account is disabled or no longer exists")
+        if user.token_version != token_version:
+            raise Unauthenticated("token revoked; log in again")
+        return actor_of(user)
+
+    def write(self, operation: str, *, actor: Actor | None) -> Any:
+        """A unit of work for one mutation, audited under `operation`."""
+        return unit_of_work(
+            self.services.sessionmaker,
+            actor_id=actor.user_id if actor else None,
+            operation=operation,
+            ip=self.ip,
+        )
+
+    def read(self) -> Any:
+        """A short session for one read (never shared with a concurrently running resolver)."""
+        return self.services.sessionmaker()
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        customer_id=user.customer_id,
+        agent_id=user.agent_id,
+    )
+
+
+Info = StrawberryInfo[Context, None]
+__all__ = ["Context", "Info", "Services", "UnitOfWork", "actor_of"]

@@ -1,0 +1,38 @@
+"""DataLoaders, made fresh per request (and per delivered event on websockets)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from persistence import models
+from persistence.loading import live_rows_by_parent, rows_by_id
+
+
+class Loaders:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        def by_id(model: type) -> DataLoader:
+            return DataLoader(load_fn=partial(rows_by_id, sessionmaker, model))
+
+        def by_parent(model: type, column: object) -> DataLoader:
+            return DataLoader(load_fn=partial(live_rows_by_parent, sessionmaker, model, column))
+
+        self.user: DataLoader[int, models.User | None] = by_id(models.User)
+        self.customer: DataLoader[int, models.Customer | None] = by_id(models.Customer)
+        self.agent: DataLoader[int, models.Agent | None] = by_id(models.Agent)
+        self.region: DataLoader[int, models.Region | None] = by_id(models.Region)
+        self.device: DataLoader[int, models.Device | None] = by_id(models.Device)
+        self.customer_contacts: DataLoader[int, list[models.Contact]] = by_parent(
+            models.Contact, models.Contact.customer_id
+        )
+        self.agent_contacts: DataLoader[int, list[models.Contact]] = by_parent(
+            models.Contact, models.Contact.agent_id
+        )
+        self.customer_devices: DataLoader[int, list[models.Device]] = by_parent(
+            models.Device, models.Device.customer_id
+        )
+        self.region_children: DataLoader[int, list[models.Region]] = by_parent(
+            models.Region, models.Region.parent_id
+        )

@@ -1,0 +1,70 @@
+"""Keyset pagination over any select: one COUNT and one page query, whatever the size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import BadUserInput
+from schema.pagination import Connection, Edge, PageInfo
+from settings import Settings
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        prefix, _, pk = raw.partition(":")
+        if prefix == "after" and pk.isdigit():
+            return int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise BadUserInput("is not a cursor from this list", field="after")
+
+
+def page_size(first: int | None, settings: Settings) -> int:
+    if first is None:
+        return settings.default_page_size
+    if first < 0:
+        raise BadUserInput("must not be negative", field="first")
+    if first > settings.max_page_size:
+        raise BadUserInput(f"must be at most {settings.max_page_size}", field="first")
+    return first
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    id_column: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    settings: Settings,
+) -> Connection[Any]:
+    """Pages `stmt` (a select of one entity) in ascending `id_column` order."""
+    limit = page_size(first, settings)
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page_stmt = stmt.order_by(id_column)
+    if after is not None:
+        page_stmt = page_stmt.where(id_column > decode_cursor(after))
+    rows = list((await session.scalars(page_stmt.limit(limit + 1))).all()) if limit else []
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in rows]
+    return Connection(
+        total_count=total or 0,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        edges=edges,
+    )

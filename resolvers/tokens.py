@@ -1,0 +1,42 @@
+"""Signed bearer tokens (PyJWT, HS256)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+
+from domain.errors import Unauthenticated
+from persistence.types import utcnow
+
+ALGORITHM = "HS256"
+ISSUER = "aftersales"
+
+
+def issue_token(key: str, *, user_id: int, token_version: int, ttl_minutes: int) -> str:
+    now = utcnow()
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "ver": token_version,
+        "iat": now,
+        "exp": now + timedelta(minutes=ttl_minutes),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def read_token(key: str, token: str) -> tuple[int, int]:
+    """(user id, token version) from a valid token; UNAUTHENTICATED otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+        return int(claims["sub"]), int(claims["ver"])
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("token expired; log in again") from exc
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:
+        raise Unauthenticated("invalid token") from exc

@@ -1,0 +1,53 @@
+"""Every error leaves with an `extensions.code`; nothing internal leaves at all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import DomainError
+
+log = logging.getLogger("aftersales.errors")
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """The client's view of an error: domain errors as raised, request errors
+    (syntax, validation, variable coercion) as BAD_USER_INPUT, anything else masked."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": original.code, **original.extensions},
+        )
+    if original is None or error.path is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        # Raised before execution: the message describes the request, not the server.
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    return GraphQLError(
+        "Internal server error",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL},
+    )
+
+
+class PublicErrors(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [public_error(e) for e in result.errors]

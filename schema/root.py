@@ -1,0 +1,49 @@
+"""The assembled schema: Query, Mutation (and, later, Subscription)."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import ID, Schema
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema.errors import PublicErrors
+from schema.mutation import Mutation
+from schema.query import Query
+from settings import Settings
+
+
+class AftersalesSchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Errors are logged where they are made public (schema.errors); expected
+        # refusals (FORBIDDEN, BAD_USER_INPUT...) are not worth a stack trace.
+        return None
+
+
+def build_schema(settings: Settings) -> Schema:
+    extensions: list = [
+        PublicErrors,
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    ]
+    if not settings.introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return AftersalesSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
+
+
+__all__ = ["ID", "build_schema"]
