@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import lockout, passwords, policy, validation
 from domain.errors import (
@@ -113,15 +114,13 @@ async def change_password(ctx: Context, old_password: str, new_password: str) ->
 
 
 async def _link_for_role(
-    ctx: Context, work_session: object, role: Role, customer_id: str | None, agent_id: str | None
-) -> tuple[int | None, int | None]:
-    """A CUSTOMER user belongs to one customer, an AGENT user to one agent; nobody else to either."""
-    customer_pk = decode_optional_id(customer_id, "Customer", field="customerId")
-    agent_pk = decode_optional_id(agent_id, "Agent", field="agentId")
+    session: AsyncSession, role: Role, customer_pk: int | None, agent_pk: int | None
+) -> None:
+    """A CUSTOMER user belongs to one customer, an AGENT user to one agent, nobody else."""
     if role is Role.CUSTOMER:
         if customer_pk is None:
             raise BadUserInput("is required for a CUSTOMER user", field="customerId")
-        customer = await work_session.get(Customer, customer_pk)  # type: ignore[attr-defined]
+        customer = await session.get(Customer, customer_pk)
         if customer is None or customer.is_deleted:
             raise NotFound("customer not found", field="customerId")
     elif customer_pk is not None:
@@ -129,12 +128,11 @@ async def _link_for_role(
     if role is Role.AGENT:
         if agent_pk is None:
             raise BadUserInput("is required for an AGENT user", field="agentId")
-        agent = await work_session.get(Agent, agent_pk)  # type: ignore[attr-defined]
+        agent = await session.get(Agent, agent_pk)
         if agent is None or agent.is_deleted:
             raise NotFound("agent not found", field="agentId")
     elif agent_pk is not None:
         raise BadUserInput("only an AGENT user belongs to an agent", field="agentId")
-    return customer_pk, agent_pk
 
 
 def check_username(username: str) -> str:
@@ -153,9 +151,9 @@ async def create_user(ctx: Context, data: CreateUserInput) -> User:
     async with ctx.write("createUser", actor=actor) as work:
         if await user_rows.by_username(work.session, username) is not None:
             raise BadUserInput("is already taken", field="username")
-        customer_pk, agent_pk = await _link_for_role(
-            ctx, work.session, role, data.customer_id, data.agent_id
-        )
+        customer_pk = decode_optional_id(data.customer_id, "Customer", field="customerId")
+        agent_pk = decode_optional_id(data.agent_id, "Agent", field="agentId")
+        await _link_for_role(work.session, role, customer_pk, agent_pk)
         user = User(
             username=username,
             display_name=validation.optional_text(data.display_name, "displayName", max_length=100)
@@ -176,9 +174,9 @@ async def create_user(ctx: Context, data: CreateUserInput) -> User:
     return user
 
 
-async def _managed_user(ctx: Context, work_session: object, user_id: str) -> User:
+async def _managed_user(session: AsyncSession, user_id: str) -> User:
     pk = decode_id(user_id, "User")
-    user = await work_session.get(User, pk, with_for_update=True)  # type: ignore[attr-defined]
+    user = await session.get(User, pk, with_for_update=True)
     if user is None:
         raise NotFound("user not found")
     return user
@@ -188,7 +186,7 @@ async def update_user(ctx: Context, user_id: str, data: UpdateUserInput) -> User
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
     async with ctx.write("updateUser", actor=actor) as work:
-        user = await _managed_user(ctx, work.session, user_id)
+        user = await _managed_user(work.session, user_id)
         if data.display_name is not None:
             user.display_name = validation.text(data.display_name, "displayName", max_length=100)
         if data.phone is not None:
@@ -199,25 +197,14 @@ async def update_user(ctx: Context, user_id: str, data: UpdateUserInput) -> User
             role = Role(data.role.value) if data.role is not None else Role(user.role)
             if user.id == actor.user_id and role is not Role.ADMIN:
                 raise BadUserInput("an administrator cannot demote themselves", field="role")
-            customer_pk, agent_pk = await _link_for_role(
-                ctx,
-                work.session,
-                role,
-                data.customer_id
-                if data.customer_id is not None
-                else (
-                    encode_id("Customer", user.customer_id)
-                    if role is Role.CUSTOMER and user.customer_id
-                    else None
-                ),
-                data.agent_id
-                if data.agent_id is not None
-                else (
-                    encode_id("Agent", user.agent_id)
-                    if role is Role.AGENT and user.agent_id
-                    else None
-                ),
-            )
+            # A link carries over while the role keeps it; a new role needs its own.
+            customer_pk = decode_optional_id(data.customer_id, "Customer", field="customerId")
+            agent_pk = decode_optional_id(data.agent_id, "Agent", field="agentId")
+            if role is Role.CUSTOMER and customer_pk is None:
+                customer_pk = user.customer_id
+            if role is Role.AGENT and agent_pk is None:
+                agent_pk = user.agent_id
+            await _link_for_role(work.session, role, customer_pk, agent_pk)
             if role.value != user.role:
                 user.token_version += 1  # a new role takes effect with a new login
             user.role, user.customer_id, user.agent_id = role.value, customer_pk, agent_pk
@@ -229,7 +216,7 @@ async def reset_password(ctx: Context, user_id: str, new_password: str) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
     async with ctx.write("resetPassword", actor=actor) as work:
-        user = await _managed_user(ctx, work.session, user_id)
+        user = await _managed_user(work.session, user_id)
         passwords.check_new_password(new_password, username=user.username, field="newPassword")
         user.password_hash = await asyncio.to_thread(passwords.hash_password, new_password)
         user.token_version += 1
@@ -242,7 +229,7 @@ async def set_user_enabled(ctx: Context, user_id: str, enabled: bool) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
     async with ctx.write("restoreUser" if enabled else "disableUser", actor=actor) as work:
-        user = await _managed_user(ctx, work.session, user_id)
+        user = await _managed_user(work.session, user_id)
         if not enabled and user.id == actor.user_id:
             raise BadUserInput("an administrator cannot disable themselves", field="id")
         if user.enabled != enabled:
@@ -257,7 +244,7 @@ async def unlock_user(ctx: Context, user_id: str) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
     async with ctx.write("unlockUser", actor=actor) as work:
-        user = await _managed_user(ctx, work.session, user_id)
+        user = await _managed_user(work.session, user_id)
         user.failed_logins, user.locked_at = 0, None
         work.touched(encode_id("User", user.id))
     return user

@@ -17,6 +17,8 @@ from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.enums import RegionLevel, Role
 
+LazyUser = Annotated["User", strawberry.lazy("schema.types")]
+
 
 @strawberry.type
 class Tracked:
