@@ -16,8 +16,11 @@ class Loaders:
         def by_id(model: type) -> DataLoader:
             return DataLoader(load_fn=partial(rows_by_id, sessionmaker, model))
 
-        def by_parent(model: type, column: object) -> DataLoader:
-            return DataLoader(load_fn=partial(live_rows_by_parent, sessionmaker, model, column))
+        def by_parent(model: type, column: object, newest_first: bool = False) -> DataLoader:
+            load = partial(
+                live_rows_by_parent, sessionmaker, model, column, newest_first=newest_first
+            )
+            return DataLoader(load_fn=load)
 
         self.user: DataLoader[int, models.User | None] = by_id(models.User)
         self.customer: DataLoader[int, models.Customer | None] = by_id(models.Customer)
@@ -32,6 +35,9 @@ class Loaders:
         )
         self.customer_devices: DataLoader[int, list[models.Device]] = by_parent(
             models.Device, models.Device.customer_id
+        )
+        self.customer_communications: DataLoader[int, list[models.Communication]] = by_parent(
+            models.Communication, models.Communication.customer_id, newest_first=True
         )
         self.region_children: DataLoader[int, list[models.Region]] = by_parent(
             models.Region, models.Region.parent_id

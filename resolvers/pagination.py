@@ -47,13 +47,15 @@ async def paginate(
     first: int | None,
     after: str | None,
     settings: Settings,
+    newest_first: bool = False,
 ) -> Connection[Any]:
-    """Pages `stmt` (a select of one entity) in ascending `id_column` order."""
+    """Pages `stmt` (a select of one entity) in `id_column` order."""
     limit = page_size(first, settings)
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page_stmt = stmt.order_by(id_column)
+    page_stmt = stmt.order_by(id_column.desc() if newest_first else id_column)
     if after is not None:
-        page_stmt = page_stmt.where(id_column > decode_cursor(after))
+        last = decode_cursor(after)
+        page_stmt = page_stmt.where(id_column < last if newest_first else id_column > last)
     rows = list((await session.scalars(page_stmt.limit(limit + 1))).all()) if limit else []
     has_next = len(rows) > limit
     rows = rows[:limit]

@@ -5,10 +5,31 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from resolvers import users
+from resolvers import agents, contacts, customers, devices, regions, users
 from resolvers.context import Info
-from schema.inputs import CreateUserInput, UpdateUserInput
-from schema.types import LoginResult, User
+from schema.inputs import (
+    AgentInput,
+    AgentPatch,
+    CommunicationInput,
+    ContactInput,
+    CreateUserInput,
+    CustomerInput,
+    CustomerPatch,
+    DeviceInput,
+    DevicePatch,
+    RegionInput,
+    UpdateUserInput,
+)
+from schema.types import (
+    Agent,
+    Communication,
+    Contact,
+    Customer,
+    Device,
+    LoginResult,
+    Region,
+    User,
+)
 
 
 @strawberry.type
@@ -46,3 +67,89 @@ class Mutation:
     @strawberry.mutation
     async def unlock_user(self, info: Info, id: ID) -> User:
         return await users.unlock_user(info.context, id)
+
+    @strawberry.mutation
+    async def create_region(self, info: Info, input: RegionInput) -> Region:
+        return await regions.create_region(info.context, input)
+
+    @strawberry.mutation
+    async def rename_region(self, info: Info, id: ID, name: str) -> Region:
+        return await regions.rename_region(info.context, id, name)
+
+    @strawberry.mutation
+    async def delete_region(self, info: Info, id: ID) -> Region:
+        return await regions.set_region_deleted(info.context, id, deleted=True)
+
+    @strawberry.mutation
+    async def restore_region(self, info: Info, id: ID) -> Region:
+        return await regions.set_region_deleted(info.context, id, deleted=False)
+
+    @strawberry.mutation
+    async def create_agent(self, info: Info, input: AgentInput) -> Agent:
+        return await agents.create_agent(info.context, input)
+
+    @strawberry.mutation
+    async def update_agent(self, info: Info, id: ID, input: AgentPatch) -> Agent:
+        return await agents.update_agent(info.context, id, input)
+
+    @strawberry.mutation
+    async def delete_agent(self, info: Info, id: ID) -> Agent:
+        return await agents.set_agent_deleted(info.context, id, deleted=True)
+
+    @strawberry.mutation
+    async def restore_agent(self, info: Info, id: ID) -> Agent:
+        return await agents.set_agent_deleted(info.context, id, deleted=False)
+
+    @strawberry.mutation
+    async def create_customer(self, info: Info, input: CustomerInput) -> Customer:
+        return await customers.create_customer(info.context, input)
+
+    @strawberry.mutation
+    async def update_customer(self, info: Info, id: ID, input: CustomerPatch) -> Customer:
+        return await customers.update_customer(info.context, id, input)
+
+    @strawberry.mutation(description="Logical deletion: the customer can be restored.")
+    async def delete_customer(self, info: Info, id: ID) -> Customer:
+        return await customers.set_customer_deleted(info.context, id, deleted=True)
+
+    @strawberry.mutation
+    async def restore_customer(self, info: Info, id: ID) -> Customer:
+        return await customers.set_customer_deleted(info.context, id, deleted=False)
+
+    @strawberry.mutation(description="A contact at a customer or at an agent (give one id).")
+    async def add_contact(
+        self,
+        info: Info,
+        input: ContactInput,
+        customer_id: ID | None = None,
+        agent_id: ID | None = None,
+    ) -> Contact:
+        return await contacts.add_contact(info.context, customer_id, agent_id, input)
+
+    @strawberry.mutation
+    async def update_contact(self, info: Info, id: ID, input: ContactInput) -> Contact:
+        return await contacts.update_contact(info.context, id, input)
+
+    @strawberry.mutation
+    async def remove_contact(self, info: Info, id: ID) -> Contact:
+        return await contacts.remove_contact(info.context, id)
+
+    @strawberry.mutation(description="Adds an entry to a customer's communication log.")
+    async def log_communication(self, info: Info, input: CommunicationInput) -> Communication:
+        return await customers.log_communication(info.context, input)
+
+    @strawberry.mutation
+    async def register_device(self, info: Info, input: DeviceInput) -> Device:
+        return await devices.register_device(info.context, input)
+
+    @strawberry.mutation
+    async def update_device(self, info: Info, id: ID, input: DevicePatch) -> Device:
+        return await devices.update_device(info.context, id, input)
+
+    @strawberry.mutation
+    async def delete_device(self, info: Info, id: ID) -> Device:
+        return await devices.set_device_deleted(info.context, id, deleted=True)
+
+    @strawberry.mutation
+    async def restore_device(self, info: Info, id: ID) -> Device:
+        return await devices.set_device_deleted(info.context, id, deleted=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from resolvers import users
+from resolvers import agents, audit, customers, devices, regions, users
 from resolvers.context import Info
-from schema.inputs import UserFilter
+from schema.inputs import AgentFilter, AuditFilter, CustomerFilter, DeviceFilter, UserFilter
 from schema.pagination import Connection
-from schema.types import User
+from schema.types import Agent, AuditEntry, Customer, Device, Region, User
 
 
 @strawberry.type
@@ -22,7 +22,7 @@ class Query:
     async def user(self, info: Info, id: ID) -> User:
         return await users.user(info.context, id)
 
-    @strawberry.field
+    @strawberry.field(description="Staff accounts and portal users (ADMIN and dispatchers).")
     async def users(
         self,
         info: Info,
@@ -31,3 +31,63 @@ class Query:
         filter: UserFilter | None = None,
     ) -> Connection[User]:
         return await users.users(info.context, first, after, filter)
+
+    @strawberry.field(description="Regions under `parentId`, or the provinces when it is null.")
+    async def regions(self, info: Info, parent_id: ID | None = None) -> list[Region]:
+        return await regions.regions(info.context, parent_id)
+
+    @strawberry.field
+    async def region(self, info: Info, id: ID) -> Region:
+        return await regions.region(info.context, id)
+
+    @strawberry.field
+    async def agents(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AgentFilter | None = None,
+    ) -> Connection[Agent]:
+        return await agents.agents(info.context, first, after, filter)
+
+    @strawberry.field
+    async def agent(self, info: Info, id: ID) -> Agent:
+        return await agents.agent(info.context, id)
+
+    @strawberry.field(description="The customers this user may see (row-level rules apply).")
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
+    ) -> Connection[Customer]:
+        return await customers.customers(info.context, first, after, filter)
+
+    @strawberry.field
+    async def customer(self, info: Info, id: ID) -> Customer:
+        return await customers.customer(info.context, id)
+
+    @strawberry.field(description="The devices this user may see (row-level rules apply).")
+    async def devices(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: DeviceFilter | None = None,
+    ) -> Connection[Device]:
+        return await devices.devices(info.context, first, after, filter)
+
+    @strawberry.field
+    async def device(self, info: Info, id: ID) -> Device:
+        return await devices.device(info.context, id)
+
+    @strawberry.field(description="Every change, newest first (ADMIN only).")
+    async def audit_log(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditFilter | None = None,
+    ) -> Connection[AuditEntry]:
+        return await audit.audit_log(info.context, first, after, filter)

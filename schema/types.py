@@ -155,10 +155,8 @@ class Customer(Tracked):
 
     @strawberry.field(description="The log of communications, newest first (staff and agents).")
     async def communications(self, info: Info) -> list[Communication]:
-        from resolvers.customers import communications_of
-
         policy.require(await info.context.actor(), Action.COMMUNICATION_READ)
-        return await communications_of(info.context, self.id)  # type: ignore[arg-type]
+        return await info.context.loaders.customer_communications.load(self.id)  # type: ignore[arg-type]
 
 
 @strawberry.type

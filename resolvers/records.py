@@ -1,0 +1,73 @@
+"""What every record's mutations share: partial updates, logical delete and restore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import UNSET
+
+from domain.errors import BadUserInput, NotFound
+from persistence.models import Base, Tracked
+from persistence.types import utcnow
+
+R = TypeVar("R", bound=Base)
+
+
+def changed_fields(patch: object) -> dict[str, Any]:
+    """The fields a patch input actually carries (UNSET ones are left out)."""
+    return {name: value for name, value in vars(patch).items() if value is not UNSET}
+
+
+def apply_changes(row: object, changes: dict[str, Any], converters: dict[str, Callable]) -> None:
+    """Sets each changed field through its converter (which validates it)."""
+    for name, value in changes.items():
+        convert = converters.get(name)
+        setattr(row, name, convert(value) if convert else value)
+
+
+def required(convert: Callable[[Any], Any], field: str) -> Callable[[Any], Any]:
+    """A converter that refuses an explicit null for a field that must have a value."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise BadUserInput("cannot be cleared", field=field)
+        return convert(value)
+
+    return check
+
+
+async def get_for_update(session: AsyncSession, model: type[R], pk: int, what: str) -> R:
+    row = await session.get(model, pk, with_for_update=True)
+    if row is None:
+        raise NotFound(f"{what} not found")
+    return row
+
+
+def soft_delete(row: Tracked, actor_id: int | None) -> None:
+    if row.deleted_at is None:
+        row.deleted_at = utcnow()
+        row.deleted_by_id = actor_id
+
+
+def restore(row: Tracked) -> None:
+    row.deleted_at = None
+    row.deleted_by_id = None
+
+
+def live_only(stmt: Select[Any], model: Any, include_deleted: bool) -> Select[Any]:
+    return stmt if include_deleted else stmt.where(model.deleted_at.is_(None))
+
+
+def search_clause(term: str | None, *columns: Any) -> Any | None:
+    """Case-insensitive substring match on any of the columns."""
+    if term is None or not term.strip():
+        return None
+    pattern = f"%{escape_like(term.strip().lower())}%"
+    return or_(*(col.ilike(pattern, escape="\\") for col in columns))
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
