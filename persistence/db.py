@@ -28,21 +28,41 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# Execution option naming a transaction that will write (see `write_sessionmaker`).
+WRITES = "aftersales_writes"
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # We emit BEGIN ourselves (below); the driver's implicit one cannot say IMMEDIATE.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A deferred transaction that reads, then writes, fails at once with "database is
+    # locked" when another writer committed meanwhile; IMMEDIATE takes the write lock up
+    # front, so concurrent writers queue on the busy timeout instead.
+    immediate = conn.get_execution_options().get(WRITES, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Rows outlive their session: resolvers hand them to the schema after commit.
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def write_options() -> dict[str, Any]:
+    """Session execution options for a unit of work that writes."""
+    return {WRITES: True}
 
 
 def count_statements(engine: AsyncEngine | Engine) -> list[str]:

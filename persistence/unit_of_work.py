@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from domain.errors import BadUserInput
+from persistence.db import write_options
 from persistence.models import AuditEntry, Tracked
 from persistence.types import utcnow
 
@@ -39,7 +40,7 @@ async def unit_of_work(
     operation: str,
     ip: str | None,
 ) -> AsyncIterator[UnitOfWork]:
-    async with sessionmaker() as session:
+    async with sessionmaker(execution_options=write_options()) as session:
         session.info["actor_id"] = actor_id
         work = UnitOfWork(session=session, actor_id=actor_id)
         try:
