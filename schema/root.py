@@ -30,14 +30,15 @@ class AftersalesSchema(Schema):
 
 
 def build_schema(settings: Settings) -> Schema:
+    # Factories, so that every operation gets fresh extension instances.
     extensions: list = [
         PublicErrors,
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
     ]
     if not settings.introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return AftersalesSchema(
         query=Query,
         mutation=Mutation,
