@@ -1,0 +1,144 @@
+"""A page of 100 rows with nested records costs the same SQL statements as a page of 5.
+
+The schema runs in-process here (against a real database, migrated with Alembic) so
+that every statement the engine executes can be counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+from domain.passwords import hash_password
+from persistence import migrations
+from persistence.db import count_statements, make_engine, make_sessionmaker
+from persistence.models import Agent, Contact, Customer, Device, Region, User
+from resolvers.context import Context, Services
+from resolvers.tokens import issue_token
+from schema.root import build_schema
+from settings import Settings
+
+KEY = "k" * 48
+ROWS = 110
+
+
+@pytest.fixture(scope="module")
+def database_url(backend: str, make_database: Any) -> str:
+    # Synchronous: migrations and database creation run their own event loop.
+    url = make_database(backend)
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+async def services(database_url: str) -> AsyncIterator[Services]:
+    url = database_url
+    settings = Settings(environment="test", database_url=url, secret_key=KEY)
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        session.info["actor_id"] = 1  # stamps created_by on every row: createdBy is loaded too
+        session.add(
+            User(
+                username="counter-admin",
+                display_name="Admin",
+                role="ADMIN",
+                password_hash=hash_password("irrelevant-password"),
+            )
+        )
+        region = Region(name="Jiangsu", level="PROVINCE")
+        session.add(region)
+        await session.flush()
+        agents = [Agent(name=f"Agent {i}", region_id=region.id) for i in range(7)]
+        session.add_all(agents)
+        await session.flush()
+        for i in range(ROWS):
+            customer = Customer(
+                code=f"SC-{i:04d}",
+                name=f"Customer {i}",
+                agent_id=agents[i % len(agents)].id,
+                region_id=region.id,
+            )
+            session.add(customer)
+            await session.flush()
+            session.add(Contact(customer_id=customer.id, name=f"Contact {i}"))
+            session.add(
+                Device(customer_id=customer.id, brand="Fanuc", model="M-20", serial_number=f"S{i}")
+            )
+    yield Services(settings=settings, engine=engine, sessionmaker=sessionmaker, signing_key=KEY)
+    await engine.dispose()
+
+
+async def run(services: Services, query: str, first: int) -> tuple[dict[str, Any], int]:
+    token = issue_token(KEY, user_id=1, token_version=1, ttl_minutes=5)
+    request = Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "headers": [(b"authorization", f"Bearer {token}".encode())],
+            "client": ("127.0.0.1", 5000),
+        }
+    )
+    schema = build_schema(services.settings)
+    statements = count_statements(services.engine)
+    result = await schema.execute(
+        query, variable_values={"first": first}, context_value=Context(services, request)
+    )
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    # Transaction control (SQLite's explicit BEGIN) is not a query.
+    queries = [s for s in statements if s.split()[0].upper() not in {"BEGIN", "COMMIT"}]
+    return result.data, len(queries)
+
+
+DEVICES = """
+query ($first: Int) {
+  devices(first: $first) {
+    totalCount
+    edges { node { id serialNumber customer { id name agent { id name } } } }
+  }
+}"""
+
+CUSTOMERS = """
+query ($first: Int) {
+  customers(first: $first) {
+    totalCount
+    edges { node {
+      id code region { name } agent { name contacts { name } }
+      contacts { name } devices { serialNumber } createdBy { username }
+    } }
+  }
+}"""
+
+
+# Token check, COUNT, page, then one statement per kind of nested record.
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [(DEVICES, 3 + 2), (CUSTOMERS, 3 + 6)],
+    ids=["devices", "customers"],
+)
+async def test_page_of_100_costs_what_a_page_of_5_costs(
+    services: Services, query: str, expected: int
+) -> None:
+    small, small_count = await run(services, query, 5)
+    large, large_count = await run(services, query, 100)
+
+    name = "devices" if "devices(" in query else "customers"
+    assert len(small[name]["edges"]) == 5
+    assert len(large[name]["edges"]) == 100
+    assert large[name]["totalCount"] == ROWS
+    assert small_count == expected
+    assert large_count == expected
+
+
+async def test_nested_records_are_the_right_ones(services: Services) -> None:
+    data, _ = await run(services, DEVICES, 100)
+    for edge in data["devices"]["edges"]:
+        node = edge["node"]
+        index = int(node["serialNumber"][1:])
+        assert node["customer"]["name"] == f"Customer {index}"
+        assert node["customer"]["agent"]["name"] == f"Agent {index % 7}"
