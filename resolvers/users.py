@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import lockout, passwords, policy, validation
@@ -26,6 +26,7 @@ from persistence.unit_of_work import UnitOfWork
 from resolvers.context import Context, actor_of
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
+from resolvers.records import search_clause
 from resolvers.tokens import issue_token
 from schema.inputs import CreateUserInput, UpdateUserInput, UserFilter
 from schema.pagination import Connection
@@ -272,14 +273,8 @@ async def users(
             stmt = stmt.where(User.role.in_([r.value for r in filter.role]))
         if filter.enabled is not None:
             stmt = stmt.where(User.enabled.is_(filter.enabled))
-        if filter.search:
-            pattern = f"%{filter.search.strip().lower()}%"
-            stmt = stmt.where(
-                or_(
-                    func.lower(User.username).like(pattern),
-                    func.lower(User.display_name).like(pattern),
-                )
-            )
+        if (clause := search_clause(filter.search, User.username, User.display_name)) is not None:
+            stmt = stmt.where(clause)
     async with ctx.read() as session:
         return await paginate(
             session, stmt, User.id, first=first, after=after, settings=ctx.settings

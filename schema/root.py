@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors
+from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.query import Query
 from settings import Settings
@@ -33,6 +34,7 @@ def build_schema(settings: Settings) -> Schema:
     # Factories, so that every operation gets fresh extension instances.
     extensions: list = [
         PublicErrors,
+        OperationMetrics,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
