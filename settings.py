@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -53,10 +54,13 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.secret_key_file
-        if path.exists():
-            return path.read_text().strip()
+        if path.exists() and (existing := path.read_text().strip()):
+            return existing
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
+        # Created private from the start, never briefly readable by others.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         path.chmod(0o600)
         return key
 

@@ -49,15 +49,15 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.USER_MANAGE: frozenset({A}),
     Action.REGION_READ: EVERYONE,
     Action.REGION_MANAGE: frozenset({A, BO}),
-    # An agent reads its own agent record only (row rule below).
-    Action.AGENT_READ: STAFF | {AG},
+    # Agent lookup is office work; an agent reads its own record only (row rule below).
+    Action.AGENT_READ: OFFICE | {AG},
     Action.AGENT_MANAGE: frozenset({A, BO}),
     Action.CUSTOMER_READ: EVERYONE,
     Action.CUSTOMER_CREATE: OFFICE | {AG},
     Action.CUSTOMER_UPDATE: OFFICE | {AG},
     Action.CUSTOMER_DELETE: frozenset({A, BO}),
     # The communication log is internal sales history: never shown to the customer.
-    Action.COMMUNICATION_READ: STAFF | {AG},
+    Action.COMMUNICATION_READ: OFFICE | {AG},
     Action.COMMUNICATION_WRITE: OFFICE | {AG},
     Action.DEVICE_READ: EVERYONE,
     # Customers register devices bought from other vendors (see `check_device_registration`).
@@ -117,7 +117,7 @@ def require_customer_visible(actor: Actor, customer_id: int, customer_agent_id: 
 
 
 def agent_visible(actor: Actor, agent_id: int) -> bool:
-    if actor.role in STAFF:
+    if actor.role in OFFICE:
         return True
     return actor.role is Role.AGENT and actor.agent_id == agent_id
 
@@ -125,6 +125,8 @@ def agent_visible(actor: Actor, agent_id: int) -> bool:
 def agent_for_new_customer(actor: Actor, requested_agent_id: int | None) -> int | None:
     """An agent's customers always belong to that agent; staff choose freely."""
     if actor.role is Role.AGENT:
+        if actor.agent_id is None:
+            raise Forbidden("this agent account is not linked to an agent")
         if requested_agent_id is not None and requested_agent_id != actor.agent_id:
             raise Forbidden("an agent may only enter customers for itself")
         return actor.agent_id

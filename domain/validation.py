@@ -9,7 +9,7 @@ from decimal import Decimal
 from domain.errors import BadUserInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
+_PHONE = re.compile(r"^\+?(?=[0-9(])[0-9 ()\-]{5,31}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 
 
@@ -60,7 +60,7 @@ def money(value: Decimal | None, field: str) -> Decimal | None:
         raise BadUserInput("must be zero or more", field=field)
     if value >= Decimal("10000000000"):
         raise BadUserInput("is too large", field=field)
-    return value.quantize(Decimal("0.01"))
+    return abs(value.quantize(Decimal("0.01")))  # abs: no "-0.00"
 
 
 def positive_int(value: int | None, field: str, *, maximum: int = 100_000) -> int | None:

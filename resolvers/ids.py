@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from domain.errors import BadUserInput
+
+PK_PATTERN = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -17,7 +20,8 @@ def decode_id(value: str, type_name: str, *, field: str = "id") -> int:
     try:
         padded = value + "=" * (-len(value) % 4)
         kind, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        if kind == type_name and pk.isdigit() and 0 < int(pk) < 2**63:
+        # One spelling per id: ASCII digits, no leading zero.
+        if kind == type_name and PK_PATTERN.fullmatch(pk) and int(pk) < 2**63:
             return int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

@@ -35,7 +35,10 @@ def read_token(key: str, token: str) -> tuple[int, int]:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
-        return int(claims["sub"]), int(claims["ver"])
+        version = claims["ver"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError("token version is not an integer")
+        return int(claims["sub"]), version
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired; log in again") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:

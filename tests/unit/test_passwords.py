@@ -104,11 +104,6 @@ def test_verify_against_garbage_is_false(garbage: str) -> None:
     assert passwords.verify_password(garbage, "whatever password") is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify_password('' , ...) falls back to the dummy hash (`password_hash or "
-    "_DUMMY_HASH`) but only rejects None, so an empty stored hash accepts the dummy password",
-)
 def test_verify_against_empty_hash_is_false_even_for_the_dummy_password() -> None:
     assert passwords.verify_password("", "not-a-real-password") is False
 

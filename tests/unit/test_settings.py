@@ -96,11 +96,6 @@ def test_explicit_secret_key_wins_and_writes_nothing(tmp_path: Path) -> None:
     assert not key_file.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signing_key() returns the stripped file content as-is: an empty key file "
-    "yields an empty HMAC key",
-)
 def test_signing_key_is_never_empty(tmp_path: Path) -> None:
     key_file = tmp_path / "secret"
     key_file.write_text("\n")

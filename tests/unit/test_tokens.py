@@ -101,7 +101,7 @@ def test_non_numeric_subject(sub: str) -> None:
     assert_refused(crafted(sub=sub))
 
 
-@pytest.mark.parametrize("ver", ["abc", [1], {"a": 1}])
+@pytest.mark.parametrize("ver", ["abc", [1], {"a": 1}, 1.5, "1", True])
 def test_non_numeric_version(ver: Any) -> None:
     assert_refused(crafted(ver=ver))
 

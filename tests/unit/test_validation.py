@@ -145,14 +145,7 @@ def test_email_custom_field_and_length() -> None:
         "010 (1234) 5678",
         "010-12345678",
         "12345",
-        pytest.param(
-            "(010) 1234-5678",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="_PHONE allows parentheses but not as the first character, so the "
-                "common '(area code) number' form is rejected",
-            ),
-        ),
+        "(010) 1234-5678",
     ],
 )
 def test_phone_ok(value: str) -> None:
