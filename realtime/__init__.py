@@ -1,0 +1,1 @@
+"""Live events: the transactional outbox, the relay and subscription delivery (ticket issue)."""
