@@ -20,9 +20,7 @@ from resolvers.records import (
     get_for_update,
     live_only,
     required,
-    restore,
     search_clause,
-    soft_delete,
 )
 from resolvers.regions import region_and_descendants
 from schema.inputs import AgentFilter, AgentInput, AgentPatch
@@ -114,19 +112,6 @@ async def update_agent(ctx: Context, agent_id: str, patch: AgentPatch) -> Agent:
                 "address": lambda v: validation.optional_text(v, "address", max_length=300),
             },
         )
-        work.touched(encode_id("Agent", row.id))
-    return row
-
-
-async def set_agent_deleted(ctx: Context, agent_id: str, deleted: bool) -> Agent:
-    actor = await ctx.actor()
-    policy.require(actor, Action.AGENT_MANAGE)
-    async with ctx.write("deleteAgent" if deleted else "restoreAgent", actor=actor) as work:
-        row = await get_for_update(work.session, Agent, decode_id(agent_id, "Agent"), "agent")
-        if deleted:
-            soft_delete(row, actor.user_id)
-        else:
-            restore(row)
         work.touched(encode_id("Agent", row.id))
     return row
 

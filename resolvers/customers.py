@@ -23,9 +23,7 @@ from resolvers.records import (
     get_for_update,
     live_only,
     required,
-    restore,
     search_clause,
-    soft_delete,
 )
 from resolvers.regions import region_and_descendants
 from schema.inputs import CommunicationInput, CustomerFilter, CustomerInput, CustomerPatch
@@ -185,19 +183,8 @@ async def update_customer(ctx: Context, customer_id: str, patch: CustomerPatch) 
     return row
 
 
-async def set_customer_deleted(ctx: Context, customer_id: str, deleted: bool) -> Customer:
-    actor = await ctx.actor()
-    policy.require(actor, Action.CUSTOMER_DELETE)
-    pk = decode_id(customer_id, "Customer")
-    async with ctx.write("deleteCustomer" if deleted else "restoreCustomer", actor=actor) as work:
-        row = await get_for_update(work.session, Customer, pk, "customer")
-        if deleted:
-            soft_delete(row, actor.user_id)
-        elif row.is_deleted:
-            await _check_code_free(work.session, row.code, except_pk=row.id)
-            restore(row)
-        work.touched(encode_id("Customer", row.id))
-    return row
+async def check_code_free_to_restore(session: AsyncSession, row: Customer) -> None:
+    await _check_code_free(session, row.code, except_pk=row.id)
 
 
 async def log_communication(ctx: Context, data: CommunicationInput) -> Communication:

@@ -24,9 +24,7 @@ from resolvers.records import (
     get_for_update,
     live_only,
     required,
-    restore,
     search_clause,
-    soft_delete,
 )
 from schema.inputs import DeviceFilter, DeviceInput, DevicePatch
 from schema.pagination import Connection
@@ -168,15 +166,5 @@ async def update_device(ctx: Context, device_id: str, patch: DevicePatch) -> Dev
     return row
 
 
-async def set_device_deleted(ctx: Context, device_id: str, deleted: bool) -> Device:
-    actor = await ctx.actor()
-    policy.require(actor, Action.DEVICE_DELETE)
-    async with ctx.write("deleteDevice" if deleted else "restoreDevice", actor=actor) as work:
-        row = await get_for_update(work.session, Device, decode_id(device_id, "Device"), "device")
-        if deleted:
-            soft_delete(row, actor.user_id)
-        elif row.is_deleted:
-            await _check_serial_free(work.session, row)
-            restore(row)
-        work.touched(encode_id("Device", row.id))
-    return row
+async def check_serial_free_to_restore(session: AsyncSession, row: Device) -> None:
+    await _check_serial_free(session, row)

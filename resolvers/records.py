@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
+from domain import policy
 from domain.errors import BadUserInput, NotFound
+from domain.policy import Action
 from persistence.models import Base, Tracked
 from persistence.types import utcnow
+from resolvers.context import Context
+from resolvers.ids import decode_id, encode_id
 
 R = TypeVar("R", bound=Base)
 
@@ -71,3 +75,32 @@ def search_clause(term: str | None, *columns: Any) -> Any | None:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def set_deleted(
+    ctx: Context,
+    model: type[R],
+    record_id: str,
+    *,
+    deleted: bool,
+    action: Action,
+    before_restore: Callable[[AsyncSession, R], Awaitable[None]] | None = None,
+) -> R:
+    """Logical delete or restore of any record; audited as deleteX / restoreX."""
+    actor = await ctx.actor()
+    policy.require(actor, action)
+    type_name = model.__name__
+    operation = f"{'delete' if deleted else 'restore'}{type_name}"
+    async with ctx.write(operation, actor=actor) as work:
+        row = await get_for_update(
+            work.session, model, decode_id(record_id, type_name), type_name.lower()
+        )
+        assert isinstance(row, Tracked)
+        if deleted:
+            soft_delete(row, actor.user_id)
+        elif row.is_deleted:
+            if before_restore is not None:
+                await before_restore(work.session, row)
+            restore(row)
+        work.touched(encode_id(type_name, row.id))  # type: ignore[attr-defined]
+    return row

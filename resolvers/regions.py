@@ -13,7 +13,7 @@ from domain.policy import Action
 from persistence.models import Region
 from resolvers.context import Context
 from resolvers.ids import decode_id, decode_optional_id, encode_id
-from resolvers.records import get_for_update, restore, soft_delete
+from resolvers.records import get_for_update
 from schema.inputs import RegionInput
 
 LEVELS = ("PROVINCE", "CITY", "COUNTY")
@@ -77,20 +77,6 @@ async def rename_region(ctx: Context, region_id: str, name: str) -> Region:
     async with ctx.write("renameRegion", actor=actor) as work:
         row = await get_for_update(work.session, Region, decode_id(region_id, "Region"), "region")
         row.name = cleaned
-        work.touched(encode_id("Region", row.id))
-    return row
-
-
-async def set_region_deleted(ctx: Context, region_id: str, deleted: bool) -> Region:
-    actor = await ctx.actor()
-    policy.require(actor, Action.REGION_MANAGE)
-    operation = "deleteRegion" if deleted else "restoreRegion"
-    async with ctx.write(operation, actor=actor) as work:
-        row = await get_for_update(work.session, Region, decode_id(region_id, "Region"), "region")
-        if deleted:
-            soft_delete(row, actor.user_id)
-        else:
-            restore(row)
         work.touched(encode_id("Region", row.id))
     return row
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
+from domain.policy import Action
+from persistence import models
 from resolvers import agents, contacts, customers, devices, regions, users
 from resolvers.context import Info
+from resolvers.records import set_deleted
 from schema.inputs import (
     AgentInput,
     AgentPatch,
@@ -78,11 +81,15 @@ class Mutation:
 
     @strawberry.mutation
     async def delete_region(self, info: Info, id: ID) -> Region:
-        return await regions.set_region_deleted(info.context, id, deleted=True)
+        return await set_deleted(
+            info.context, models.Region, id, deleted=True, action=Action.REGION_MANAGE
+        )
 
     @strawberry.mutation
     async def restore_region(self, info: Info, id: ID) -> Region:
-        return await regions.set_region_deleted(info.context, id, deleted=False)
+        return await set_deleted(
+            info.context, models.Region, id, deleted=False, action=Action.REGION_MANAGE
+        )
 
     @strawberry.mutation
     async def create_agent(self, info: Info, input: AgentInput) -> Agent:
@@ -94,11 +101,15 @@ class Mutation:
 
     @strawberry.mutation
     async def delete_agent(self, info: Info, id: ID) -> Agent:
-        return await agents.set_agent_deleted(info.context, id, deleted=True)
+        return await set_deleted(
+            info.context, models.Agent, id, deleted=True, action=Action.AGENT_MANAGE
+        )
 
     @strawberry.mutation
     async def restore_agent(self, info: Info, id: ID) -> Agent:
-        return await agents.set_agent_deleted(info.context, id, deleted=False)
+        return await set_deleted(
+            info.context, models.Agent, id, deleted=False, action=Action.AGENT_MANAGE
+        )
 
     @strawberry.mutation
     async def create_customer(self, info: Info, input: CustomerInput) -> Customer:
@@ -110,11 +121,20 @@ class Mutation:
 
     @strawberry.mutation(description="Logical deletion: the customer can be restored.")
     async def delete_customer(self, info: Info, id: ID) -> Customer:
-        return await customers.set_customer_deleted(info.context, id, deleted=True)
+        return await set_deleted(
+            info.context, models.Customer, id, deleted=True, action=Action.CUSTOMER_DELETE
+        )
 
     @strawberry.mutation
     async def restore_customer(self, info: Info, id: ID) -> Customer:
-        return await customers.set_customer_deleted(info.context, id, deleted=False)
+        return await set_deleted(
+            info.context,
+            models.Customer,
+            id,
+            deleted=False,
+            action=Action.CUSTOMER_DELETE,
+            before_restore=customers.check_code_free_to_restore,
+        )
 
     @strawberry.mutation(description="A contact at a customer or at an agent (give one id).")
     async def add_contact(
@@ -148,8 +168,17 @@ class Mutation:
 
     @strawberry.mutation
     async def delete_device(self, info: Info, id: ID) -> Device:
-        return await devices.set_device_deleted(info.context, id, deleted=True)
+        return await set_deleted(
+            info.context, models.Device, id, deleted=True, action=Action.DEVICE_DELETE
+        )
 
     @strawberry.mutation
     async def restore_device(self, info: Info, id: ID) -> Device:
-        return await devices.set_device_deleted(info.context, id, deleted=False)
+        return await set_deleted(
+            info.context,
+            models.Device,
+            id,
+            deleted=False,
+            action=Action.DEVICE_DELETE,
+            before_restore=devices.check_serial_free_to_restore,
+        )
