@@ -1,0 +1,123 @@
+"""Shared test fixtures: throwaway databases on every supported backend.
+
+Backends
+--------
+* ``sqlite``: a file in a temporary directory (``sqlite+aiosqlite:///<tmp>/x.db``).
+* ``postgresql``: a database with a random name created on the server named by
+  ``TEST_DATABASE_URL`` (e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``,
+  used only as the admin connection) and dropped afterwards.
+
+Without ``TEST_DATABASE_URL`` the PostgreSQL parameters are skipped, except under
+``CI=true``, where they fail: in CI the PostgreSQL tests must run.
+
+Fixtures
+--------
+* ``backend`` (session, parametrised ``sqlite`` / ``postgresql``): the backend name.
+  Any fixture or test depending on it runs once per backend.
+* ``make_database`` (session): ``make_database(backend) -> database_url``, a fresh,
+  empty database (no migrations applied) dropped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+BACKENDS = ("sqlite", "postgresql")
+PG_ENV = "TEST_DATABASE_URL"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def pg_admin_url() -> URL:
+    """The admin connection (`TEST_DATABASE_URL`); skips (fails in CI) when unset."""
+    raw = os.environ.get(PG_ENV, "").strip()
+    if not raw:
+        reason = (
+            f"PostgreSQL tests need {PG_ENV}, e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        )
+        if in_ci():
+            pytest.fail(f"CI=true but {reason}: PostgreSQL tests must run in CI", pytrace=False)
+        pytest.skip(reason)
+    url = make_url(raw)
+    if not url.drivername.startswith("postgresql"):
+        pytest.fail(f"{PG_ENV} must be a postgresql:// URL, not {url.drivername}", pytrace=False)
+    return url
+
+
+def _asyncpg_dsn(url: URL) -> str:
+    # asyncpg wants a plain libpq-style URL: postgresql://user@host:port/db
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _pg_admin(url: URL, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_asyncpg_dsn(url), timeout=10)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def create_pg_database(admin: URL) -> tuple[str, Callable[[], None]]:
+    """Creates `aftersales_t_<hex>`; returns (SQLAlchemy asyncpg URL, drop)."""
+    name = f"aftersales_t_{secrets.token_hex(6)}"
+    try:
+        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    except OSError as exc:
+        pytest.fail(f"cannot reach PostgreSQL at {admin!r} ({PG_ENV}): {exc}", pytrace=False)
+
+    def drop() -> None:
+        # FORCE (PostgreSQL 13+) ends connections a killed server may have left behind.
+        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    url = admin.set(drivername="postgresql+asyncpg", database=name)
+    return url.render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        pg_admin_url()  # skip (or fail in CI) early, before anything is started
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def make_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+    drops: list[Callable[[], None]] = []
+    tmp = tmp_path_factory.mktemp("databases")
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            path = tmp / f"{secrets.token_hex(4)}.db"
+            return f"sqlite+aiosqlite:///{path}"
+        if backend == "postgresql":
+            url, drop = create_pg_database(pg_admin_url())
+            drops.append(drop)
+            return url
+        raise ValueError(f"unknown backend {backend!r}; one of {BACKENDS}")
+
+    yield make
+    errors = []
+    for drop in reversed(drops):
+        try:
+            drop()
+        except Exception as exc:  # keep dropping the others
+            errors.append(exc)
+    if errors:
+        raise errors[0]

@@ -1,0 +1,86 @@
+"""End-to-end fixtures: a real `aftersales serve` process per database backend.
+
+* ``server`` (session; once per backend, ``sqlite`` and ``postgresql``): a running
+  server on a fresh, migrated database with an administrator. It is a
+  `tests.e2e.client.Server`: ``.url``, ``.graphql_url``, ``.ws_url``, ``.backend``,
+  ``.database_url``, ``.secret_key``, ``.admin_token``, ``.admin_id``,
+  ``.admin_username``, ``.admin_password``, ``.log_path``, and the client
+  methods ``gql``, ``data``, ``admin``, ``post``, ``login``, ``login_response``,
+  ``make_user``, ``token_for``, ``async_http``. All tests share it: create your own
+  uniquely named data (``unique_name``) and never count global rows.
+* ``server_factory`` (session): ``server_factory(backend="sqlite", *, admin=True,
+  **env)`` starts another server with extra environment (``ENVIRONMENT="production"``,
+  ``LOGIN_ATTEMPTS="3"``...; a value of None unsets a variable). Stopped at the end
+  of the session, or earlier with ``.stop()``.
+
+A failing test gets the tail of its servers' logs in its report. Every response
+of every test is checked for leaked internals (see `client.check_no_leak`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from .client import LEAKS, Server, clean_env
+
+
+@pytest.fixture(scope="session")
+def server_factory(
+    make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def start(backend: str = "sqlite", *, admin: bool = True, **env: Any) -> Server:
+        values: dict[str, str | None] = {
+            "DATABASE_URL": make_database(backend),
+            "ENVIRONMENT": "test",
+            "SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
+        }
+        values.update({k: None if v is None else str(v) for k, v in env.items()})
+        server = Server(
+            backend=backend,
+            database_url=values["DATABASE_URL"] or "",
+            workdir=tmp_path_factory.mktemp(f"server-{backend}"),
+            env=clean_env(**values),
+            admin=admin,
+        )
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, server_factory: Callable[..., Server]) -> Iterator[Server]:
+    running = server_factory(backend)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_internals() -> Iterator[None]:
+    """Fails the test if any response it received leaked a trace or driver name,
+    even when the AssertionError raised on receipt was swallowed somewhere."""
+    seen = len(LEAKS)
+    yield
+    leaked = LEAKS[seen:]
+    if leaked:
+        pytest.fail("responses leaked internals:\n" + "\n".join(leaked), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        for name, value in (getattr(item, "funcargs", None) or {}).items():
+            if isinstance(value, Server):
+                report.sections.append(
+                    (f"server log: {name} ({value.backend}, {value.url})", value.log_tail())
+                )
+    return report

@@ -1,0 +1,453 @@
+"""Accounts end to end: login and lockout, own password, the admin's user management,
+who may read users, pagination, and every way a token can be bad."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from .client import (
+    LOGIN,
+    Server,
+    assert_error,
+    assert_ok,
+    error_code,
+    global_id,
+    make_token,
+    unique_name,
+    unique_password,
+)
+
+ME = "{ me { id username displayName role } }"
+USER_STATE = "query U($id: ID!) { user(id: $id) { id username enabled locked role } }"
+CHANGE_PASSWORD = """
+mutation ChangePassword($old: String!, $new: String!) {
+  changePassword(oldPassword: $old, newPassword: $new)
+}"""
+CREATE_USER = """
+mutation CreateUser($input: CreateUserInput!) {
+  createUser(input: $input) { id username displayName role enabled phone email }
+}"""
+DISABLE = "mutation D($id: ID!) { disableUser(id: $id) { id enabled } }"
+RESTORE = "mutation R($id: ID!) { restoreUser(id: $id) { id enabled } }"
+UNLOCK = "mutation U($id: ID!) { unlockUser(id: $id) { id locked } }"
+RESET = "mutation P($id: ID!, $pw: String!) { resetPassword(id: $id, newPassword: $pw) { id } }"
+USERS_PAGE = """
+query Users($first: Int, $after: String, $filter: UserFilter) {
+  users(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id username } }
+    nodes { id }
+  }
+}"""
+STAFF_ROLES = ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"]
+LIMIT = 5  # LOGIN_ATTEMPTS default
+
+
+def remaining(response: dict) -> int | None:
+    return response["errors"][0]["extensions"].get("remainingAttempts")
+
+
+def is_locked(server: Server, user_id: str) -> bool:
+    return server.admin(USER_STATE, {"id": user_id})["user"]["locked"]
+
+
+# -- login --------------------------------------------------------------------------
+
+
+def test_login_returns_token_and_user(server: Server) -> None:
+    user = server.make_user("CUSTOMER_SERVICE", display_name="Li Lei")
+    result = assert_ok(server.login_response(user.username, user.password))["login"]
+    assert result["token"]
+    assert result["expiresAt"]
+    assert result["user"] == {"id": user.id, "username": user.username, "role": "CUSTOMER_SERVICE"}
+    me = server.data(ME, token=result["token"])["me"]
+    assert me == {
+        "id": user.id,
+        "username": user.username,
+        "displayName": "Li Lei",
+        "role": "CUSTOMER_SERVICE",
+    }
+
+
+def test_me_of_the_admin(server: Server) -> None:
+    me = server.data(ME, token=server.admin_token)["me"]
+    assert me["id"] == server.admin_id
+    assert me["username"] == server.admin_username
+    assert me["role"] == "ADMIN"
+
+
+def test_unknown_username_is_unauthenticated(server: Server) -> None:
+    response = server.login_response(unique_name("nobody"), "whatever-password")
+    error = assert_error(response, "UNAUTHENTICATED")
+    assert "remainingAttempts" not in error.get("extensions", {})
+
+
+def test_wrong_passwords_count_down_then_lock_until_unlocked(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    for expected in (4, 3, 2, 1):
+        response = server.login_response(user.username, "wrong-password")
+        assert_error(response, "UNAUTHENTICATED")
+        assert remaining(response) == expected
+    response = server.login_response(user.username, "wrong-password")
+    assert_error(response, "ACCOUNT_LOCKED")
+    assert remaining(response) == 0
+    assert is_locked(server, user.id)
+
+    # Even the right password is refused now.
+    assert_error(server.login_response(user.username, user.password), "ACCOUNT_LOCKED")
+    assert_error(server.login_response(user.username, "wrong-again"), "ACCOUNT_LOCKED")
+
+    assert server.admin(UNLOCK, {"id": user.id})["unlockUser"]["locked"] is False
+    token = server.login(user.username, user.password)
+    assert server.data(ME, token=token)["me"]["id"] == user.id
+    # The count starts again from the top.
+    assert remaining(server.login_response(user.username, "wrong-password")) == 4
+
+
+def test_a_successful_login_resets_the_count(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    for expected in (4, 3):
+        assert remaining(server.login_response(user.username, "wrong-password")) == expected
+    server.login(user.username, user.password)
+    assert remaining(server.login_response(user.username, "wrong-password")) == 4
+
+
+async def test_parallel_wrong_passwords_check_at_most_the_limit(server: Server) -> None:
+    """20 wrong passwords at once: each attempt is counted before the password is
+    checked, so only LOGIN_ATTEMPTS of them are real checks (4 answers with a
+    count-down, the 5th locks); every other one is ACCOUNT_LOCKED."""
+    user = server.make_user("ENGINEER")
+    body = {"query": LOGIN, "variables": {"username": user.username, "password": "bad-guess-1"}}
+    async with server.async_http() as http:
+        responses = await asyncio.gather(*(http.post("/graphql", json=body) for _ in range(20)))
+    answers = [r.json() for r in responses]
+    codes = Counter(error_code(a) for a in answers)
+    assert set(codes) <= {"UNAUTHENTICATED", "ACCOUNT_LOCKED"}, answers
+    assert codes["UNAUTHENTICATED"] <= LIMIT - 1, codes
+    counted_down = sorted(remaining(a) for a in answers if error_code(a) == "UNAUTHENTICATED")
+    # Every real check before the lock said how many tries were left, once each.
+    assert counted_down == [1, 2, 3, 4], counted_down
+    assert all(remaining(a) == 0 for a in answers if error_code(a) == "ACCOUNT_LOCKED")
+    assert codes["ACCOUNT_LOCKED"] == 20 - len(counted_down)
+
+    assert is_locked(server, user.id)
+    assert_error(server.login_response(user.username, user.password), "ACCOUNT_LOCKED")
+
+
+def test_aliased_logins_check_one_password_per_request(server: Server) -> None:
+    """Ten guesses in one request (within the alias limit): the first refusal ends
+    the mutation, so one password was checked and one attempt counted."""
+    user = server.make_user("ENGINEER")
+    guesses = [f"guess-{i}-xx" for i in range(9)] + [user.password]
+    fields = " ".join(
+        f'g{i}: login(username: "{user.username}", password: "{guess}") {{ token }}'
+        for i, guess in enumerate(guesses)
+    )
+    response = server.gql(f"mutation {{ {fields} }}")
+    assert_error(response, "UNAUTHENTICATED")
+    assert [remaining(response)] == [
+        e["extensions"].get("remainingAttempts") for e in response["errors"]
+    ]
+    assert remaining(response) == 4
+    assert not (response.get("data") or {}).get("g9"), "a guess after a refusal ran"
+    assert remaining(server.login_response(user.username, "wrong-password")) == 3
+
+
+# -- own password -------------------------------------------------------------------
+
+
+def test_change_password(server: Server) -> None:
+    user = server.make_user("BACK_OFFICE")
+    wrong_old = server.gql(
+        CHANGE_PASSWORD, {"old": "not-my-password", "new": "n3w-password"}, user.token
+    )
+    assert_error(wrong_old, "BAD_USER_INPUT", field="oldPassword")
+    too_short = server.gql(CHANGE_PASSWORD, {"old": user.password, "new": "short"}, user.token)
+    assert_error(too_short, "BAD_USER_INPUT", field="newPassword")
+    same_as_name = server.gql(
+        CHANGE_PASSWORD, {"old": user.password, "new": user.username}, user.token
+    )
+    assert_error(same_as_name, "BAD_USER_INPUT", field="newPassword")
+    # None of those changed anything, and none counted towards the lockout.
+    assert not is_locked(server, user.id)
+
+    new_password = unique_password()
+    changed = server.data(CHANGE_PASSWORD, {"old": user.password, "new": new_password}, user.token)
+    assert changed == {"changePassword": True}
+    assert_error(server.login_response(user.username, user.password), "UNAUTHENTICATED")
+    token = server.login(user.username, new_password)
+    assert server.data(ME, token=token)["me"]["id"] == user.id
+
+
+def test_change_password_needs_a_token(server: Server) -> None:
+    response = server.gql(CHANGE_PASSWORD, {"old": "whatever-1", "new": "whatever-2"})
+    assert_error(response, "UNAUTHENTICATED")
+
+
+# -- the admin's user management ----------------------------------------------------
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_admin_creates_staff_users(server: Server, role: str) -> None:
+    username, password = unique_name("staff"), unique_password()
+    created = server.admin(
+        CREATE_USER,
+        {
+            "input": {
+                "username": username,
+                "password": password,
+                "role": role,
+                "displayName": "Wang Fang",
+                "phone": "13800138000",
+                "email": f"{username}@example.com",
+            }
+        },
+    )["createUser"]
+    assert created["username"] == username
+    assert created["role"] == role
+    assert created["displayName"] == "Wang Fang"
+    assert created["enabled"] is True
+    token = server.login(username, password)
+    assert server.data(ME, token=token)["me"]["role"] == role
+
+
+def test_duplicate_username_is_refused(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    again = {"username": user.username, "password": unique_password(), "role": "ENGINEER"}
+    assert_error(
+        server.gql(CREATE_USER, {"input": again}, server.admin_token),
+        "BAD_USER_INPUT",
+        field="username",
+    )
+
+
+@pytest.mark.parametrize(("role", "field"), [("CUSTOMER", "customerId"), ("AGENT", "agentId")])
+def test_customer_and_agent_users_need_their_record(server: Server, role: str, field: str) -> None:
+    payload = {"username": unique_name("ext"), "password": unique_password(), "role": role}
+    response = server.gql(CREATE_USER, {"input": payload}, server.admin_token)
+    assert_error(response, "BAD_USER_INPUT", field=field)
+
+
+@pytest.mark.parametrize(
+    ("password_of", "field"),
+    [(lambda name: "short", "password"), (lambda name: name, "password")],
+    ids=["too-short", "same-as-username"],
+)
+def test_create_user_checks_the_password(server: Server, password_of, field: str) -> None:
+    username = unique_name("pw")
+    payload = {"username": username, "password": password_of(username), "role": "ENGINEER"}
+    response = server.gql(CREATE_USER, {"input": payload}, server.admin_token)
+    assert_error(response, "BAD_USER_INPUT", field=field)
+
+
+def test_disable_revokes_at_once_and_restore_lets_them_back(server: Server) -> None:
+    user = server.make_user("CUSTOMER_SERVICE", login=True)  # a real login's token
+    assert server.data(ME, token=user.token)["me"]["id"] == user.id
+
+    assert server.admin(DISABLE, {"id": user.id})["disableUser"]["enabled"] is False
+    assert_error(server.gql(ME, token=user.token), "UNAUTHENTICATED")
+    assert_error(server.login_response(user.username, user.password), "FORBIDDEN")
+
+    assert server.admin(RESTORE, {"id": user.id})["restoreUser"]["enabled"] is True
+    token = server.login(user.username, user.password)
+    assert server.data(ME, token=token)["me"]["id"] == user.id
+    # Restoring does not revive the tokens disabling revoked.
+    assert_error(server.gql(ME, token=user.token), "UNAUTHENTICATED")
+
+
+def test_admin_cannot_disable_themselves(server: Server) -> None:
+    response = server.gql(DISABLE, {"id": server.admin_id}, server.admin_token)
+    assert_error(response, "BAD_USER_INPUT")
+    assert server.data(ME, token=server.admin_token)["me"]["id"] == server.admin_id
+
+
+def test_reset_password_revokes_tokens_and_unlocks(server: Server) -> None:
+    user = server.make_user("ENGINEER", login=True)
+    for _ in range(LIMIT):
+        server.login_response(user.username, "wrong-password")
+    assert is_locked(server, user.id)
+
+    new_password = unique_password()
+    server.admin(RESET, {"id": user.id, "pw": new_password})
+    assert_error(server.gql(ME, token=user.token), "UNAUTHENTICATED")
+    assert not is_locked(server, user.id)
+    assert_error(server.login_response(user.username, user.password), "UNAUTHENTICATED")
+    token = server.login(user.username, new_password)
+    assert server.data(ME, token=token)["me"]["id"] == user.id
+
+
+def test_reset_password_checks_the_password(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    response = server.gql(RESET, {"id": user.id, "pw": "short"}, server.admin_token)
+    assert_error(response, "BAD_USER_INPUT", field="newPassword")
+    assert server.data(ME, token=user.token)["me"]["id"] == user.id  # not revoked
+
+
+def test_unknown_user_id_is_not_found(server: Server) -> None:
+    ghost = global_id("User", 987654321)
+    for mutation in (DISABLE, RESTORE, UNLOCK):
+        assert_error(server.gql(mutation, {"id": ghost}, server.admin_token), "NOT_FOUND")
+    assert_error(server.gql(USER_STATE, {"id": ghost}, server.admin_token), "NOT_FOUND")
+    not_an_id = server.gql(USER_STATE, {"id": "not-an-id"}, server.admin_token)
+    assert_error(not_an_id, "BAD_USER_INPUT")
+    wrong_type = server.gql(USER_STATE, {"id": global_id("Customer", 1)}, server.admin_token)
+    assert_error(wrong_type, "BAD_USER_INPUT")
+
+
+@pytest.mark.parametrize("role", ["BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"])
+def test_only_admins_manage_users(server: Server, role: str) -> None:
+    actor = server.make_user(role)
+    victim = server.make_user("ENGINEER")
+    attempts = {
+        "createUser": (
+            CREATE_USER,
+            {
+                "input": {
+                    "username": unique_name("x"),
+                    "password": unique_password(),
+                    "role": "ADMIN",
+                }
+            },
+        ),
+        "disableUser": (DISABLE, {"id": victim.id}),
+        "resetPassword": (RESET, {"id": victim.id, "pw": unique_password()}),
+        "unlockUser": (UNLOCK, {"id": victim.id}),
+        "restoreUser": (RESTORE, {"id": victim.id}),
+    }
+    for name, (mutation, variables) in attempts.items():
+        response = server.gql(mutation, variables, actor.token)
+        assert error_code(response) == "FORBIDDEN", (name, response)
+    # Nothing happened to the victim: their token still works.
+    assert server.data(ME, token=victim.token)["me"]["id"] == victim.id
+    created = server.admin(
+        USERS_PAGE, {"filter": {"search": attempts["createUser"][1]["input"]["username"]}}
+    )
+    assert created["users"]["totalCount"] == 0
+
+
+# -- reading users ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"])
+def test_office_roles_read_users(server: Server, role: str) -> None:
+    reader = server.make_user(role)
+    other = server.make_user("ENGINEER")
+    page = server.data(USERS_PAGE, {"filter": {"search": other.username}}, reader.token)["users"]
+    assert page["totalCount"] == 1
+    assert [e["node"]["id"] for e in page["edges"]] == [other.id]
+    assert server.data(USER_STATE, {"id": other.id}, reader.token)["user"]["id"] == other.id
+
+
+def test_engineers_read_only_themselves(server: Server) -> None:
+    engineer = server.make_user("ENGINEER")
+    other = server.make_user("ENGINEER")
+    assert_error(server.gql(USERS_PAGE, {}, engineer.token), "FORBIDDEN")
+    assert_error(server.gql(USER_STATE, {"id": other.id}, engineer.token), "FORBIDDEN")
+    own = server.data(USER_STATE, {"id": engineer.id}, engineer.token)["user"]
+    assert own["username"] == engineer.username
+
+
+def test_users_filter_by_role_and_enabled(server: Server) -> None:
+    tag = unique_name("flt")
+    engineer = server.make_user("ENGINEER", username=f"{tag}-e")
+    office = server.make_user("BACK_OFFICE", username=f"{tag}-b")
+    server.admin(DISABLE, {"id": office.id})
+
+    def ids(filter_: dict) -> set[str]:
+        page = server.admin(USERS_PAGE, {"filter": {"search": tag, **filter_}})["users"]
+        assert page["totalCount"] == len(page["nodes"])
+        return {n["id"] for n in page["nodes"]}
+
+    assert ids({}) == {engineer.id, office.id}
+    assert ids({"role": ["ENGINEER"]}) == {engineer.id}
+    assert ids({"enabled": False}) == {office.id}
+    assert ids({"role": ["BACK_OFFICE"], "enabled": True}) == set()
+
+
+def test_users_pagination(server: Server) -> None:
+    tag = unique_name("page")
+    made = [server.make_user("ENGINEER", username=f"{tag}-{i}").id for i in range(5)]
+    seen: list[str] = []
+    after = None
+    pages = []
+    while True:
+        page = server.admin(USERS_PAGE, {"first": 2, "after": after, "filter": {"search": tag}})
+        page = page["users"]
+        assert page["totalCount"] == 5
+        assert [e["node"]["id"] for e in page["edges"]] == [n["id"] for n in page["nodes"]]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
+        pages.append(len(page["edges"]))
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+        assert len(pages) < 5, "pagination does not end"
+    assert pages == [2, 2, 1]
+    assert sorted(seen) == sorted(made) and len(set(seen)) == 5
+
+    everything = server.admin(USERS_PAGE, {"first": 100, "filter": {"search": tag}})["users"]
+    assert everything["pageInfo"]["hasNextPage"] is False
+    assert len(everything["edges"]) == 5
+
+    empty = server.admin(USERS_PAGE, {"first": 0, "filter": {"search": tag}})["users"]
+    assert empty["totalCount"] == 5
+    assert empty["edges"] == []
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"first": 101}, {"first": -1}, {"first": 2, "after": "garbage!"}],
+    ids=["first-over-100", "negative-first", "bad-cursor"],
+)
+def test_users_pagination_refuses_bad_arguments(server: Server, variables: dict) -> None:
+    assert_error(server.gql(USERS_PAGE, variables, server.admin_token), "BAD_USER_INPUT")
+
+
+# -- bad tokens ---------------------------------------------------------------------
+
+
+def _bad_tokens(server: Server, user_id: str) -> dict[str, dict[str, str]]:
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    assert server.secret_key
+    return {
+        "missing": {},
+        "empty bearer": {"Authorization": "Bearer"},
+        "garbage": bearer("garbage"),
+        "not bearer": {"Authorization": f"Basic {server.token_for(user_id)}"},
+        "another key": bearer(make_token(secrets.token_urlsafe(36), user_id)),
+        "expired": bearer(server.token_for(user_id, expires_in=timedelta(minutes=-5))),
+        "old version": bearer(server.token_for(user_id, version=0)),
+        "unknown user": bearer(server.token_for(987654321)),
+        "wrong issuer": bearer(server.token_for(user_id, iss="someone-else")),
+        "unsigned": bearer(make_token(None, user_id, algorithm="none")),
+    }
+
+
+def test_bad_tokens_are_unauthenticated(server: Server) -> None:
+    user = server.make_user("ADMIN")
+    assert server.data(ME, token=user.token)["me"]["id"] == user.id  # the control
+    for name, headers in _bad_tokens(server, user.id).items():
+        response = server.gql(ME, headers=headers)
+        assert error_code(response) == "UNAUTHENTICATED", (name, response)
+        assert response.get("data") is None, (name, response)
+        # Mutations too, not just queries.
+        response = server.gql(DISABLE, {"id": user.id}, headers=headers)
+        assert error_code(response) == "UNAUTHENTICATED", (name, response)
+
+
+def test_login_needs_no_token_even_a_bad_one(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    response = server.gql(
+        LOGIN,
+        {"username": user.username, "password": user.password},
+        headers={"Authorization": "Bearer garbage"},
+    )
+    assert assert_ok(response)["login"]["user"]["id"] == user.id
