@@ -414,8 +414,8 @@ class Server(Client):
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "server.log"
         self._log_file: Any = None
+        self._cli_ok("migrate")
         if admin:
-            self._cli_ok("migrate")
             self._cli_ok(
                 "create-user",
                 "--username",

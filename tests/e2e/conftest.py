@@ -10,8 +10,11 @@
   uniquely named data (``unique_name``) and never count global rows.
 * ``server_factory`` (session): ``server_factory(backend="sqlite", *, admin=True,
   **env)`` starts another server with extra environment (``ENVIRONMENT="production"``,
-  ``LOGIN_ATTEMPTS="3"``...; a value of None unsets a variable). Stopped at the end
-  of the session, or earlier with ``.stop()``.
+  ``LOGIN_ATTEMPTS="3"``...; a value of None unsets a variable). Without
+  ``DATABASE_URL`` it gets a fresh database of ``backend``; a second process on the
+  same data is ``server_factory(s.backend, DATABASE_URL=s.database_url,
+  SECRET_KEY=s.secret_key)`` (it gets its own administrator). Stopped at the end of
+  the session, or earlier with ``.stop()``.
 
 A failing test gets the tail of its servers' logs in its report. Every response
 of every test is checked for leaked internals (see `client.check_no_leak`).
@@ -35,11 +38,11 @@ def server_factory(
     started: list[Server] = []
 
     def start(backend: str = "sqlite", *, admin: bool = True, **env: Any) -> Server:
-        values: dict[str, str | None] = {
-            "DATABASE_URL": make_database(backend),
-            "ENVIRONMENT": "test",
-            "SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
-        }
+        values: dict[str, str | None] = {"ENVIRONMENT": "test"}
+        if "DATABASE_URL" not in env:
+            values["DATABASE_URL"] = make_database(backend)
+        if "SECRET_KEY" not in env:
+            values["SECRET_KEY"] = secrets.token_urlsafe(36)  # 48 characters
         values.update({k: None if v is None else str(v) for k, v in env.items()})
         server = Server(
             backend=backend,

@@ -35,6 +35,10 @@ mutation CreateUser($input: CreateUserInput!) {
 DISABLE = "mutation D($id: ID!) { disableUser(id: $id) { id enabled } }"
 RESTORE = "mutation R($id: ID!) { restoreUser(id: $id) { id enabled } }"
 UNLOCK = "mutation U($id: ID!) { unlockUser(id: $id) { id locked } }"
+UPDATE = """
+mutation Update($id: ID!, $input: UpdateUserInput!) {
+  updateUser(id: $id, input: $input) { id displayName role phone email }
+}"""
 RESET = "mutation P($id: ID!, $pw: String!) { resetPassword(id: $id, newPassword: $pw) { id } }"
 USERS_PAGE = """
 query Users($first: Int, $after: String, $filter: UserFilter) {
@@ -267,6 +271,33 @@ def test_admin_cannot_disable_themselves(server: Server) -> None:
     assert server.data(ME, token=server.admin_token)["me"]["id"] == server.admin_id
 
 
+def test_update_user(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    details = {"displayName": "Zhang Wei", "phone": "13900139000", "email": "zw@example.com"}
+    updated = server.admin(UPDATE, {"id": user.id, "input": details})["updateUser"]
+    assert {k: updated[k] for k in details} == details
+    assert updated["role"] == "ENGINEER"
+    # Details are not a reason to log in again...
+    assert server.data(ME, token=user.token)["me"]["displayName"] == "Zhang Wei"
+    # ...a new role is: it takes effect with a new login.
+    server.admin(UPDATE, {"id": user.id, "input": {"role": "BACK_OFFICE"}})
+    assert_error(server.gql(ME, token=user.token), "UNAUTHENTICATED")
+    token = server.login(user.username, user.password)
+    assert server.data(ME, token=token)["me"]["role"] == "BACK_OFFICE"
+
+
+def test_update_user_refuses_bad_input(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    for bad, field in (({"role": "CUSTOMER"}, "customerId"), ({"role": "AGENT"}, "agentId")):
+        response = server.gql(UPDATE, {"id": user.id, "input": bad}, server.admin_token)
+        assert_error(response, "BAD_USER_INPUT", field=field)
+    demote = server.gql(
+        UPDATE, {"id": server.admin_id, "input": {"role": "ENGINEER"}}, server.admin_token
+    )
+    assert_error(demote, "BAD_USER_INPUT", field="role")
+    assert server.data(ME, token=server.admin_token)["me"]["role"] == "ADMIN"
+
+
 def test_reset_password_revokes_tokens_and_unlocks(server: Server) -> None:
     user = server.make_user("ENGINEER", login=True)
     for _ in range(LIMIT):
@@ -319,6 +350,7 @@ def test_only_admins_manage_users(server: Server, role: str) -> None:
         "resetPassword": (RESET, {"id": victim.id, "pw": unique_password()}),
         "unlockUser": (UNLOCK, {"id": victim.id}),
         "restoreUser": (RESTORE, {"id": victim.id}),
+        "updateUser": (UPDATE, {"id": victim.id, "input": {"role": "ADMIN"}}),
     }
     for name, (mutation, variables) in attempts.items():
         response = server.gql(mutation, variables, actor.token)
@@ -451,3 +483,19 @@ def test_login_needs_no_token_even_a_bad_one(server: Server) -> None:
         headers={"Authorization": "Bearer garbage"},
     )
     assert assert_ok(response)["login"]["user"]["id"] == user.id
+
+
+def test_revocation_reaches_every_server_process(server: Server, server_factory) -> None:
+    """Two processes on one database (as behind a load balancer): a token from one
+    works on the other, and disabling on one revokes on the other at once."""
+    second = server_factory(
+        server.backend, DATABASE_URL=server.database_url, SECRET_KEY=server.secret_key
+    )
+    try:
+        user = server.make_user("ENGINEER", login=True)
+        assert second.data(ME, token=user.token)["me"]["id"] == user.id
+        second.admin(DISABLE, {"id": user.id})
+        assert_error(server.gql(ME, token=user.token), "UNAUTHENTICATED")
+        assert_error(second.gql(ME, token=user.token), "UNAUTHENTICATED")
+    finally:
+        second.stop()
