@@ -30,14 +30,15 @@ async def live_rows_by_parent(
     parent_column: Any,
     parent_ids: Sequence[int],
     *,
-    newest_first: bool = False,
+    order_by: Sequence[Any] = (),
 ) -> list[list[M]]:
+    """Live child rows per parent, in `order_by` order (default: by id)."""
     async with sessionmaker() as session:
         rows = (
             await session.scalars(
                 select(model)
                 .where(parent_column.in_(parent_ids), model.deleted_at.is_(None))  # type: ignore[attr-defined]
-                .order_by(model.id.desc() if newest_first else model.id)  # type: ignore[attr-defined]
+                .order_by(*(order_by or (model.id,)))  # type: ignore[attr-defined]
             )
         ).all()
     grouped: dict[int, list[M]] = defaultdict(list)

@@ -176,9 +176,11 @@ async def update_customer(ctx: Context, customer_id: str, patch: CustomerPatch) 
         if "salesperson_id" in changes:
             user_pk = decode_optional_id(changes["salesperson_id"], "User", field="salespersonId")
             changes["salesperson_id"] = await _existing_salesperson(work.session, user_pk)
-        apply_changes(row, changes, CONVERTERS)
+        # Checked before the row changes: a flush first would trip the unique index instead.
         if "code" in changes:
-            await _check_code_free(work.session, row.code, except_pk=row.id)
+            changes["code"] = CONVERTERS["code"](changes["code"])
+            await _check_code_free(work.session, changes["code"], except_pk=row.id)
+        apply_changes(row, changes, CONVERTERS)
         work.touched(encode_id("Customer", row.id))
     return row
 

@@ -161,7 +161,8 @@ async def update_device(ctx: Context, device_id: str, patch: DevicePatch) -> Dev
             work.touched(encode_id("Customer", new_pk))
         apply_changes(row, changes, CONVERTERS)
         check_device(row)
-        await _check_serial_free(work.session, row)
+        with work.session.no_autoflush:  # the check must run before the changed row is flushed
+            await _check_serial_free(work.session, row)
         work.touched(encode_id("Device", row.id))
     return row
 

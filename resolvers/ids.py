@@ -6,9 +6,11 @@ import base64
 import binascii
 import re
 
-from domain.errors import BadUserInput
+from domain.errors import BadUserInput, NotFound
 
 PK_PATTERN = re.compile(r"[1-9][0-9]{0,18}")
+# Primary keys are 32-bit INTEGER columns on PostgreSQL.
+MAX_PK = 2**31 - 1
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -21,8 +23,11 @@ def decode_id(value: str, type_name: str, *, field: str = "id") -> int:
         padded = value + "=" * (-len(value) % 4)
         kind, _, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         # One spelling per id: ASCII digits, no leading zero.
-        if kind == type_name and PK_PATTERN.fullmatch(pk) and int(pk) < 2**63:
-            return int(pk)
+        if kind == type_name and PK_PATTERN.fullmatch(pk):
+            number = int(pk)
+            if number > MAX_PK:  # well formed, but no row can have it
+                raise NotFound(f"{type_name.lower()} not found", field=field)
+            return number
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise BadUserInput(f"is not a {type_name} id", field=field)

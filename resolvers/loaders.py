@@ -16,10 +16,8 @@ class Loaders:
         def by_id(model: type) -> DataLoader:
             return DataLoader(load_fn=partial(rows_by_id, sessionmaker, model))
 
-        def by_parent(model: type, column: object, newest_first: bool = False) -> DataLoader:
-            load = partial(
-                live_rows_by_parent, sessionmaker, model, column, newest_first=newest_first
-            )
+        def by_parent(model: type, column: object, *order_by: object) -> DataLoader:
+            load = partial(live_rows_by_parent, sessionmaker, model, column, order_by=order_by)
             return DataLoader(load_fn=load)
 
         self.user: DataLoader[int, models.User | None] = by_id(models.User)
@@ -37,7 +35,10 @@ class Loaders:
             models.Device, models.Device.customer_id
         )
         self.customer_communications: DataLoader[int, list[models.Communication]] = by_parent(
-            models.Communication, models.Communication.customer_id, newest_first=True
+            models.Communication,
+            models.Communication.customer_id,
+            models.Communication.occurred_at.desc(),
+            models.Communication.id.desc(),
         )
         self.region_children: DataLoader[int, list[models.Region]] = by_parent(
             models.Region, models.Region.parent_id

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import BadUserInput
-from resolvers.ids import PK_PATTERN
+from resolvers.ids import MAX_PK, PK_PATTERN
 from schema.pagination import Connection, Edge, PageInfo
 from settings import Settings
 
@@ -23,7 +23,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
         prefix, _, pk = raw.partition(":")
-        if prefix == "after" and PK_PATTERN.fullmatch(pk):
+        if prefix == "after" and PK_PATTERN.fullmatch(pk) and int(pk) <= MAX_PK:
             return int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

@@ -120,12 +120,6 @@ def test_changing_a_code_to_a_used_one_is_refused(server: Server) -> None:
     assert now["code"] == other["code"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="updateCustomer with a code another live customer has answers the generic "
-    "'conflicts with an existing record; reload and retry' without extensions.field "
-    "(the row is flushed, and the unique index fires, before _check_code_free runs)",
-)
 def test_changing_a_code_to_a_used_one_names_the_field(server: Server) -> None:
     code = unique_name("DUP")
     rh.create_customer(server, code=code)
@@ -284,11 +278,6 @@ def test_agent_contacts(server: Server) -> None:
     assert [c["name"] for c in contacts] == ["Agent Desk", "Agent Boss"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Customer.communications is ordered by entry (id desc), not by occurredAt: "
-    "a back-dated entry logged later is listed before newer conversations",
-)
 def test_communication_log_is_newest_first_by_when_it_happened(server: Server) -> None:
     customer = rh.create_customer(server)
     for summary, at in (
@@ -405,12 +394,6 @@ def test_changing_a_device_to_a_used_serial_is_refused(server: Server) -> None:
     assert server.admin(rh.DEVICE_BY_ID, {"id": other["id"]})["device"] == other
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="updateDevice to a (brand, serialNumber) another live device has answers the "
-    "generic 'conflicts with an existing record; reload and retry' without "
-    "extensions.field (flushed before _check_serial_free runs)",
-)
 def test_changing_a_device_to_a_used_serial_names_the_field(server: Server) -> None:
     customer = rh.create_customer(server)["id"]
     serial = unique_name("SER")
@@ -646,16 +629,7 @@ def test_unknown_ids_are_not_found(server: Server) -> None:
     assert_error(server.gql(rh.REGISTER_DEVICE, {"input": payload}, token), "NOT_FOUND")
 
 
-def test_ids_beyond_32_bits_are_not_found(server: Server, request: pytest.FixtureRequest) -> None:
-    if server.backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PostgreSQL: an id whose number does not fit the int4 primary key "
-                "(decode_id accepts up to 2**63) reaches the database and fails with "
-                "INTERNAL_SERVER_ERROR instead of NOT_FOUND",
-            )
-        )
+def test_ids_beyond_32_bits_are_not_found(server: Server) -> None:
     token = server.admin_token
     huge = 2**40
     assert_error(
@@ -667,16 +641,8 @@ def test_ids_beyond_32_bits_are_not_found(server: Server, request: pytest.Fixtur
 
 
 def test_a_cursor_beyond_32_bits_is_an_empty_page_or_bad_input(
-    server: Server, request: pytest.FixtureRequest
+    server: Server,
 ) -> None:
-    if server.backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PostgreSQL: a well-formed cursor 'after:<n>' with n >= 2**31 is "
-                "compared with the int4 id column and fails with INTERNAL_SERVER_ERROR",
-            )
-        )
     cursor = base64.urlsafe_b64encode(f"after:{2**40}".encode()).decode().rstrip("=")
     response = server.gql(rh.DEVICES, {"first": 3, "after": cursor}, server.admin_token)
     if response.get("errors"):

@@ -15,7 +15,7 @@ def raw(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("pk", [1, 2, 7, 10, 12345, 2**31, 2**63 - 1])
+@pytest.mark.parametrize("pk", [1, 2, 7, 10, 12345, 2**31 - 1])
 @pytest.mark.parametrize("type_name", ["User", "Customer", "Device", "Agent"])
 def test_round_trip(type_name: str, pk: int) -> None:
     assert decode_id(encode_id(type_name, pk), type_name) == pk
@@ -55,7 +55,7 @@ def test_garbage_is_rejected(value: str) -> None:
     assert_bad_id(value)
 
 
-@pytest.mark.parametrize("pk", [0, -1, -(2**63), 2**63, 10**30])
+@pytest.mark.parametrize("pk", [0, -1, -(2**63), 10**30])
 def test_out_of_range_numbers_are_rejected(pk: int) -> None:
     assert_bad_id(encode_id("User", pk))
 
@@ -88,3 +88,11 @@ def test_decode_optional_id() -> None:
     with pytest.raises(BadUserInput) as info:
         decode_optional_id(encode_id("Device", 5), "User", field="engineerId")
     assert info.value.extensions["field"] == "engineerId"
+
+
+@pytest.mark.parametrize("pk", [2**31, 2**40, 2**63 - 1, 2**63])
+def test_ids_no_row_can_have_are_not_found(pk: int) -> None:
+    from domain.errors import NotFound
+
+    with pytest.raises(NotFound):
+        decode_id(encode_id("Customer", pk), "Customer")

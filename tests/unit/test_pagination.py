@@ -19,7 +19,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings(_env_file=None, max_page_size=100, default_page_size=20)
 
 
-@pytest.mark.parametrize("pk", [1, 20, 12345, 2**63 - 1])
+@pytest.mark.parametrize("pk", [1, 20, 12345, 2**31 - 1])
 def test_cursor_round_trip(pk: int) -> None:
     assert decode_cursor(encode_cursor(pk)) == pk
 
