@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from domain import passwords
@@ -14,9 +15,19 @@ from domain.roles import Role
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import User
-from settings import get_settings
+from settings import Settings, get_settings
 
 cli = typer.Typer(help="Aftersales: after-sales service platform.", no_args_is_help=True)
+
+
+def settings() -> Settings:
+    """The settings, or a one-line refusal naming what is wrong (no traceback)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        typer.echo(f"refused: bad settings: {reasons}", err=True)
+        raise typer.Exit(2) from None
 
 
 @cli.command()
@@ -29,9 +40,9 @@ def serve(
     """Run the GraphQL server (GraphiQL at /graphql outside production)."""
     import uvicorn
 
-    settings = get_settings()
+    config = settings()
     if migrate:
-        migrations.upgrade(settings.database_url)
+        migrations.upgrade(config.database_url)
     if asyncio.run(_user_count()) == 0:
         typer.echo(
             "No user yet. Create the first administrator with:\n"
@@ -45,7 +56,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level=settings.log_level.lower(),
+        log_level=config.log_level.lower(),
         ws_ping_interval=20,
         ws_ping_timeout=20,
     )
@@ -54,7 +65,7 @@ def serve(
 @cli.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply database migrations (DATABASE_URL)."""
-    migrations.upgrade(get_settings().database_url, revision)
+    migrations.upgrade(settings().database_url, revision)
     typer.echo("database is up to date")
 
 
@@ -70,7 +81,10 @@ def create_user(
     CUSTOMER and AGENT users belong to a customer or agent: an admin creates them
     through the `createUser` mutation."""
     if role in (Role.CUSTOMER, Role.AGENT):
-        typer.echo(f"a {role} user belongs to a record; create it with the createUser mutation")
+        typer.echo(
+            f"refused: a {role} user belongs to a record; create it with the createUser mutation",
+            err=True,
+        )
         raise typer.Exit(2)
     try:
         passwords.check_new_password(password, username=username)
@@ -80,7 +94,7 @@ def create_user(
     except DomainError as exc:
         typer.echo(f"refused: {exc.message}", err=True)
         raise typer.Exit(2) from None
-    migrations.upgrade(get_settings().database_url)
+    migrations.upgrade(settings().database_url)
     created = asyncio.run(_insert_user(username, password, role, display_name or username))
     if not created:
         typer.echo(f"refused: username {username!r} is already taken", err=True)
@@ -89,7 +103,7 @@ def create_user(
 
 
 async def _insert_user(username: str, password: str, role: Role, display_name: str) -> bool:
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(settings().database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
             if await session.scalar(select(User.id).where(User.username == username)):
@@ -111,7 +125,7 @@ async def _insert_user(username: str, password: str, role: Role, display_name: s
 
 
 async def _user_count() -> int:
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(settings().database_url)
     try:
         async with make_sessionmaker(engine)() as session:
             return await session.scalar(select(func.count()).select_from(User)) or 0
@@ -124,9 +138,9 @@ def seed_demo() -> None:
     """Load a small believable data set: staff of every role, customers with devices."""
     from persistence.demo import seed
 
-    settings = get_settings()
-    migrations.upgrade(settings.database_url)
-    typer.echo(asyncio.run(seed(settings.database_url)))
+    url = settings().database_url
+    migrations.upgrade(url)
+    typer.echo(asyncio.run(seed(url)))
 
 
 def main() -> None:

@@ -45,9 +45,21 @@ def public_error(error: GraphQLError) -> GraphQLError:
     )
 
 
+def _make_public(result: object) -> None:
+    # `public_error` is idempotent, so a result seen on two paths is safe.
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [public_error(e) for e in errors]  # type: ignore[attr-defined]
+
+
 class PublicErrors(SchemaExtension):
+    """Rewrites errors on every path out: HTTP results when the operation ends,
+    websocket results (queries, mutations, subscription events) before each is sent."""
+
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [public_error(e) for e in result.errors]
+        _make_public(self.execution_context.result)
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        _make_public(result)
+        yield

@@ -85,13 +85,6 @@ def test_batches_are_not_executed(server: Server) -> None:
     assert users_named(server, username) == 0
 
 
-NOT_AN_OBJECT = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON body that is not an object (string, number, null) makes strawberry "
-    "raise AttributeError in parse_http_body: HTTP 500 instead of 400",
-)
-
-
 @pytest.mark.parametrize(
     "body",
     [
@@ -99,9 +92,9 @@ NOT_AN_OBJECT = pytest.mark.xfail(
         b'{"query": 42}',
         b'{"variables": {}}',
         b'{"query": "{ me { id } }", "variables": "x"}',
-        pytest.param(b'"just a string"', marks=NOT_AN_OBJECT),
-        pytest.param(b"null", marks=NOT_AN_OBJECT),
-        pytest.param(b"42", marks=NOT_AN_OBJECT),
+        b'"just a string"',
+        b"null",
+        b"42",
     ],
     ids=[
         "not-json",
@@ -327,11 +320,6 @@ def test_ws_unknown_subprotocol_is_refused(server: Server) -> None:
     assert code == 4406  # "Subprotocol not acceptable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: over websockets the PublicErrors extension runs after the result is "
-    "sent, so errors go out without extensions.code (and unexpected errors unmasked)",
-)
 def test_ws_execution_errors_carry_a_code(server: Server, ws_factory) -> None:
     ws = ws_factory(server, TRANSPORT_WS)
     init(ws, server.admin_token)
@@ -343,10 +331,6 @@ def test_ws_execution_errors_carry_a_code(server: Server, ws_factory) -> None:
     assert message["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: over websockets validation errors go out without extensions.code",
-)
 def test_ws_validation_errors_carry_a_code(server: Server, ws_factory) -> None:
     ws = ws_factory(server, TRANSPORT_WS)
     init(ws, server.admin_token)
