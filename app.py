@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from domain.errors import DomainError
 from persistence.db import make_engine, make_sessionmaker
+from realtime.relay import Relay
 from resolvers.context import Context, Services
 from schema.root import build_schema
 from settings import Settings, get_settings
@@ -68,15 +69,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+        relay = Relay(
+            sessionmaker,
+            settings.broadcast_url,
+            poll_interval=settings.event_poll_seconds,
+            queue_size=settings.subscriber_queue_size,
+        )
+        await relay.start()
         services_ref["services"] = Services(
             settings=settings,
             engine=engine,
-            sessionmaker=make_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             signing_key=settings.signing_key(),
+            relay=relay,
         )
         try:
             yield
         finally:
+            await relay.stop()
             await engine.dispose()
 
     async def healthz(_request: Request) -> Response:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1)
     max_subscriptions_per_connection: int = Field(default=10, ge=1)
+    # Live events: how often each process reads the event table even without a wake-up,
+    # and how many undelivered events one subscriber may have queued before it is dropped.
+    event_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    subscriber_queue_size: int = Field(default=1000, ge=10)
 
     login_attempts: int = Field(default=5, ge=1)
     log_level: str = "INFO"

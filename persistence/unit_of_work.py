@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from domain.errors import BadUserInput
 from persistence.db import write_options
-from persistence.models import AuditEntry, Tracked
+from persistence.events import NewEvent, append_events
+from persistence.models import AuditEntry, Event, Tracked
 from persistence.types import utcnow
 
 
@@ -25,11 +26,18 @@ class UnitOfWork:
     actor_id: int | None
     record_ids: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
+    events: list[NewEvent] = field(default_factory=list)
+    # Filled at commit: the stored events, for the relay to announce.
+    written: list[Event] = field(default_factory=list)
 
     def touched(self, global_id: str) -> None:
         """Names a record this operation changed, for the audit log."""
         if global_id not in self.record_ids:
             self.record_ids.append(global_id)
+
+    def emit(self, event: NewEvent) -> None:
+        """Queues an event; it is numbered and stored just before this unit commits."""
+        self.events.append(event)
 
 
 @asynccontextmanager
@@ -46,6 +54,8 @@ async def unit_of_work(
         try:
             async with session.begin():
                 yield work
+                # Last, so the lock that numbers events is held for as short as possible.
+                work.written = await append_events(session, work.events)
                 session.add(
                     AuditEntry(
                         actor_id=actor_id,

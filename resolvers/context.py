@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +17,9 @@ from strawberry.types import Info as StrawberryInfo
 from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
 from persistence.models import User
+from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
+from realtime.relay import Relay
 from resolvers.loaders import Loaders
 from resolvers.tokens import read_token
 from settings import Settings
@@ -27,6 +33,7 @@ class Services:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     signing_key: str
+    relay: Relay | None = None
 
 
 class Context:
@@ -38,6 +45,8 @@ class Context:
         self.loaders = Loaders(services.sessionmaker)
         self._actor: Actor | None = None
         self._actor_lock = asyncio.Lock()
+        self._token_expires_at: datetime | None = None
+        self._checked_at = 0.0
 
     @property
     def settings(self) -> Settings:
@@ -73,7 +82,10 @@ class Context:
         token = self.bearer_token()
         if token is None:
             raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
-        user_id, token_version = read_token(self.services.signing_key, token)
+        user_id, token_version, self._token_expires_at = read_token(
+            self.services.signing_key, token
+        )
+        self._checked_at = time.monotonic()
         async with self.services.sessionmaker() as session:
             user = await session.get(User, user_id)
         if user is None or not user.enabled or user.is_deleted:
@@ -82,14 +94,34 @@ class Context:
             raise Unauthenticated("token revoked; log in again")
         return actor_of(user)
 
-    def write(self, operation: str, *, actor: Actor | None) -> Any:
-        """A unit of work for one mutation, audited under `operation`."""
-        return unit_of_work(
+    async def recheck(self, every: float = 10.0) -> None:
+        """For long-lived websockets: the token must not have expired, and the account
+        (enabled, token version) is looked up again at most every `every` seconds.
+        Raises UNAUTHENTICATED once the user may no longer be served."""
+        if self._token_expires_at is not None and utcnow() >= self._token_expires_at:
+            raise Unauthenticated("token expired; log in again")
+        if time.monotonic() - self._checked_at >= every:
+            async with self._actor_lock:
+                self._actor = await self._authenticate()
+
+    @asynccontextmanager
+    async def write(self, operation: str, *, actor: Actor | None) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for one mutation, audited under `operation`; once it has
+        committed, the relay is told about the events it wrote."""
+        async with unit_of_work(
             self.services.sessionmaker,
             actor_id=actor.user_id if actor else None,
             operation=operation,
             ip=self.ip,
-        )
+        ) as work:
+            yield work
+        if work.written and self.services.relay is not None:
+            await self.services.relay.announce(work.written[-1].sequence)
+
+    def fresh_loaders(self) -> Loaders:
+        """New, empty loaders: a websocket context lives for hours, its rows must not."""
+        self.loaders = Loaders(self.services.sessionmaker)
+        return self.loaders
 
     def read(self) -> Any:
         """A short session for one read (never shared with a concurrently running resolver)."""

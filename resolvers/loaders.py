@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from persistence import models
+from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
+from realtime.relay import EventRecord
 
 
 class Loaders:
@@ -40,6 +42,30 @@ class Loaders:
             models.Communication.occurred_at.desc(),
             models.Communication.id.desc(),
         )
+        self.ticket: DataLoader[int, models.Ticket | None] = by_id(models.Ticket)
+        self.ticket_check_ins: DataLoader[int, list[models.CheckIn]] = by_parent(
+            models.CheckIn, models.CheckIn.ticket_id, models.CheckIn.at, models.CheckIn.id
+        )
+        self.ticket_work_records: DataLoader[int, list[models.WorkRecord]] = by_parent(
+            models.WorkRecord,
+            models.WorkRecord.ticket_id,
+            models.WorkRecord.started_at,
+            models.WorkRecord.id,
+        )
+        self.ticket_history: DataLoader[int, list[EventRecord]] = DataLoader(
+            load_fn=partial(_history, sessionmaker)
+        )
         self.region_children: DataLoader[int, list[models.Region]] = by_parent(
             models.Region, models.Region.parent_id
         )
+
+
+async def _history(
+    sessionmaker: async_sessionmaker[AsyncSession], ticket_ids: list[int]
+) -> list[list[EventRecord]]:
+    async with sessionmaker() as session:
+        rows = await ticket_history(session, ticket_ids)
+    grouped: dict[int, list[EventRecord]] = {pk: [] for pk in ticket_ids}
+    for row in rows:
+        grouped[row.ticket_id].append(EventRecord.from_row(row))  # type: ignore[index]
+    return [grouped[pk] for pk in ticket_ids]

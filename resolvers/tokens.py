@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import jwt
 
@@ -25,8 +26,14 @@ def issue_token(key: str, *, user_id: int, token_version: int, ttl_minutes: int)
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def read_token(key: str, token: str) -> tuple[int, int]:
-    """(user id, token version) from a valid token; UNAUTHENTICATED otherwise."""
+class TokenClaims(NamedTuple):
+    user_id: int
+    version: int
+    expires_at: datetime
+
+
+def read_token(key: str, token: str) -> TokenClaims:
+    """(user id, token version, expiry) from a valid token; UNAUTHENTICATED otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -38,7 +45,8 @@ def read_token(key: str, token: str) -> tuple[int, int]:
         version = claims["ver"]
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError("token version is not an integer")
-        return int(claims["sub"]), version
+        expires_at = datetime.fromtimestamp(claims["exp"], tz=UTC)
+        return TokenClaims(int(claims["sub"]), version, expires_at)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired; log in again") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:

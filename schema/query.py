@@ -5,10 +5,22 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from resolvers import agents, audit, customers, devices, regions, users
+from resolvers import (
+    agents,
+    audit,
+    customers,
+    devices,
+    kind_restrictions,
+    notifications,
+    regions,
+    tickets,
+    users,
+)
 from resolvers.context import Info
 from schema.inputs import AgentFilter, AuditFilter, CustomerFilter, DeviceFilter, UserFilter
 from schema.pagination import Connection
+from schema.ticket_inputs import TicketFilter
+from schema.ticket_types import KindRestriction, Notification, Ticket
 from schema.types import Agent, AuditEntry, Customer, Device, Region, User
 
 
@@ -91,3 +103,35 @@ class Query:
         filter: AuditFilter | None = None,
     ) -> Connection[AuditEntry]:
         return await audit.audit_log(info.context, first, after, filter)
+
+    @strawberry.field(description="Tickets this user may see, newest first.")
+    async def tickets(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: TicketFilter | None = None,
+    ) -> Connection[Ticket]:
+        return await tickets.tickets(info.context, first, after, filter)
+
+    @strawberry.field
+    async def ticket(self, info: Info, id: ID) -> Ticket:
+        return await tickets.ticket(info.context, id)
+
+    @strawberry.field(description="This user's notifications, newest first.")
+    async def my_notifications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        unhandled_only: bool = False,
+    ) -> Connection[Notification]:
+        page = await notifications.my_notifications(info.context, first, after, unhandled_only)
+        for edge in page.edges:
+            edge.node = Notification.from_row(edge.node)
+        return page
+
+    @strawberry.field(description="Ticket kinds roles or users are limited to (ADMIN only).")
+    async def ticket_kind_restrictions(self, info: Info) -> list[KindRestriction]:
+        rows = await kind_restrictions.kind_restrictions(info.context)
+        return [KindRestriction.from_row(row) for row in rows]

@@ -18,6 +18,7 @@ from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 from settings import Settings
 
 
@@ -44,6 +45,7 @@ def build_schema(settings: Settings) -> Schema:
     return AftersalesSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

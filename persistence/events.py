@@ -1,0 +1,91 @@
+"""The event table: appended in the changing transaction, read by the relay and replay.
+
+Sequence numbers are taken under one lock held until commit (PostgreSQL: a
+transaction-level advisory lock; SQLite: the database write lock every writer
+already holds), so a transaction can only number its events after every earlier
+numbering transaction has committed. Sequence order is therefore commit order, and a
+reader that has seen N can never later find a committed event below N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from persistence.models import Event
+from persistence.types import utcnow
+
+# Any constant shared by all processes; names the advisory lock that orders events.
+EVENT_SEQUENCE_LOCK = 0x61667473  # "afts"
+
+
+@dataclass
+class NewEvent:
+    type: str
+    actor_id: int | None
+    ticket_id: int | None = None
+    kind: str | None = None
+    customer_id: int | None = None
+    customer_agent_id: int | None = None
+    assignee_id: int | None = None
+    previous_assignee_id: int | None = None
+    recipient_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+async def append_events(session: AsyncSession, events: Sequence[NewEvent]) -> list[Event]:
+    """Numbers and inserts `events`; call last in the transaction (the lock is held to commit)."""
+    if not events:
+        return []
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_SEQUENCE_LOCK}
+        )
+    last = await session.scalar(select(func.coalesce(func.max(Event.sequence), 0)))
+    now = utcnow()
+    rows = [
+        Event(
+            sequence=(last or 0) + offset,
+            type=event.type,
+            at=now,
+            actor_id=event.actor_id,
+            ticket_id=event.ticket_id,
+            kind=event.kind,
+            customer_id=event.customer_id,
+            customer_agent_id=event.customer_agent_id,
+            assignee_id=event.assignee_id,
+            previous_assignee_id=event.previous_assignee_id,
+            recipient_id=event.recipient_id,
+            payload=event.payload,
+        )
+        for offset, event in enumerate(events, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def last_sequence(session: AsyncSession) -> int:
+    return (await session.scalar(select(func.coalesce(func.max(Event.sequence), 0)))) or 0
+
+
+async def events_after(
+    session: AsyncSession, after: int, *, up_to: int | None = None, limit: int = 500
+) -> list[Event]:
+    stmt = select(Event).where(Event.sequence > after).order_by(Event.sequence).limit(limit)
+    if up_to is not None:
+        stmt = stmt.where(Event.sequence <= up_to)
+    return list((await session.scalars(stmt)).all())
+
+
+async def ticket_history(session: AsyncSession, ticket_ids: Sequence[int]) -> list[Event]:
+    stmt = (
+        select(Event)
+        .where(Event.ticket_id.in_(ticket_ids), Event.recipient_id.is_(None))
+        .order_by(Event.sequence)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,263 @@
+"""The per-process relay: reads committed events from the table in sequence order and
+fans them out to this process's subscribers.
+
+The event table is the truth; the broker only wakes processes up. Each process reads
+`sequence > position` on every wake-up (a local commit, a broker message from another
+process) and on a short timer, so a lost broker message costs latency, never an event.
+broadcaster's listener dies silently when its connection drops: a heartbeat through
+the broker notices the silence and the relay reconnects by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from broadcaster import Broadcast
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from persistence.events import events_after, last_sequence
+from persistence.models import Event
+
+log = logging.getLogger("aftersales.relay")
+
+CHANNEL = "aftersales_events"
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as read from the table, shared read-only by every subscriber."""
+
+    sequence: int
+    type: str
+    at: Any
+    actor_id: int | None
+    ticket_id: int | None
+    kind: str | None
+    customer_id: int | None
+    customer_agent_id: int | None
+    assignee_id: int | None
+    previous_assignee_id: int | None
+    recipient_id: int | None
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: Event) -> EventRecord:
+        return cls(
+            sequence=row.sequence,
+            type=row.type,
+            at=row.at,
+            actor_id=row.actor_id,
+            ticket_id=row.ticket_id,
+            kind=row.kind,
+            customer_id=row.customer_id,
+            customer_agent_id=row.customer_agent_id,
+            assignee_id=row.assignee_id,
+            previous_assignee_id=row.previous_assignee_id,
+            recipient_id=row.recipient_id,
+            payload=dict(row.payload or {}),
+        )
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's bounded queue overflowed; it must resume with `since`."""
+
+
+_OVERFLOW = object()
+
+
+@dataclass(eq=False)
+class Feed:
+    """One subscriber's bounded queue of live events after `start`."""
+
+    start: int
+    queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    overflowed: bool = False
+
+    def offer(self, record: EventRecord) -> bool:
+        if self.overflowed:
+            return False
+        try:
+            self.queue.put_nowait(record)
+            return True
+        except asyncio.QueueFull:
+            # Drop what is queued and leave only the signal: memory stays bounded.
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(_OVERFLOW)
+            return False
+
+    async def next(self, wait: float) -> EventRecord | None:
+        """The next live event, or None when `wait` seconds pass without one."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), wait)
+        except TimeoutError:
+            return None
+        if item is _OVERFLOW:
+            raise SubscriberTooSlow
+        return item
+
+
+class Relay:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        broadcast_url: str,
+        *,
+        poll_interval: float = 1.0,
+        heartbeat_interval: float = 5.0,
+        queue_size: int = 1000,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._broadcast_url = broadcast_url
+        self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
+        self.queue_size = queue_size
+        self.position = 0
+        self._feeds: set[Feed] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._broadcast: Broadcast | None = None
+        self._broker_heard_at = time.monotonic()
+        self._token = secrets.token_hex(4)
+        self._stopping = False
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self._sessionmaker() as session:
+            self.position = await last_sequence(session)
+        self._tasks = [
+            asyncio.create_task(self._read_loop(), name="relay-read"),
+            asyncio.create_task(self._broker_loop(), name="relay-broker"),
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._disconnect()
+
+    # -- subscribers -------------------------------------------------------------
+
+    def subscribe(self) -> Feed:
+        """A feed of every event after the current position (registered atomically:
+        no await between reading the position and joining the fan-out)."""
+        feed = Feed(start=self.position, queue=asyncio.Queue(maxsize=self.queue_size))
+        self._feeds.add(feed)
+        return feed
+
+    def unsubscribe(self, feed: Feed) -> None:
+        self._feeds.discard(feed)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._feeds)
+
+    # -- wake-ups ----------------------------------------------------------------
+
+    async def announce(self, sequence: int) -> None:
+        """After a local commit: read at once here, and wake the other processes."""
+        self._wake.set()
+        broadcast = self._broadcast
+        if broadcast is None:
+            return
+        try:
+            await broadcast.publish(CHANNEL, f"event:{sequence}")
+        except Exception:
+            # The event is stored; the other processes' timers will find it.
+            log.warning("could not publish a wake-up to the broker; will reconnect")
+            self._broker_heard_at = 0.0
+
+    async def _read_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            try:
+                await self._catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay could not read events; retrying")
+                await asyncio.sleep(self.poll_interval)
+
+    async def _catch_up(self) -> None:
+        while True:
+            async with self._sessionmaker() as session:
+                rows = await events_after(session, self.position, limit=BATCH)
+            for row in rows:
+                record = EventRecord.from_row(row)
+                # No await in this loop: a feed registered at position P gets every event > P.
+                self.position = record.sequence
+                for feed in list(self._feeds):
+                    if not feed.offer(record):
+                        self._feeds.discard(feed)
+            if len(rows) < BATCH:
+                return
+
+    # -- the broker ----------------------------------------------------------------
+
+    async def _broker_loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self._connect()
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("broker connection lost (%s); reconnecting", type(exc).__name__)
+            await self._disconnect()
+            await asyncio.sleep(1.0)
+
+    async def _connect(self) -> None:
+        broadcast = Broadcast(self._broadcast_url)
+        await broadcast.connect()
+        self._broadcast = broadcast
+        self._broker_heard_at = time.monotonic()
+        log.info("relay connected to the broker (%s)", self._broadcast_url.split("://")[0])
+
+    async def _disconnect(self) -> None:
+        broadcast, self._broadcast = self._broadcast, None
+        if broadcast is not None:
+            with contextlib.suppress(Exception):
+                await broadcast.disconnect()
+
+    async def _listen(self) -> None:
+        assert self._broadcast is not None
+        broadcast = self._broadcast
+        async with broadcast.subscribe(CHANNEL) as subscriber:
+            heartbeat = asyncio.create_task(self._heartbeat(broadcast))
+            try:
+                while True:
+                    try:
+                        message = await asyncio.wait_for(
+                            subscriber.get(), self.heartbeat_interval * 3
+                        )
+                    except TimeoutError:
+                        # Not even our own heartbeat came back: the listener is dead.
+                        raise ConnectionError("no message from the broker") from None
+                    self._broker_heard_at = time.monotonic()
+                    if message.message.startswith("event:"):
+                        self._wake.set()
+                    if heartbeat.done():
+                        heartbeat.result()  # surfaces a publish failure
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await heartbeat
+
+    async def _heartbeat(self, broadcast: Broadcast) -> None:
+        while True:
+            await broadcast.publish(CHANNEL, f"ping:{self._token}")
+            await asyncio.sleep(self.heartbeat_interval)

@@ -1,0 +1,106 @@
+"""Live delivery: `ticketEvents` and `notifications`.
+
+Each subscription joins the relay's fan-out first, then replays from the table what
+the client missed (`since` up to the point it joined), then serves live events; the
+join point splits replay from live, so there is no gap and no duplicate at the seam.
+Who may see an event is decided per event. Each delivered event resolves its fields
+with fresh loaders, and the account is re-checked as the subscription runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncGenerator, Callable
+
+from domain.errors import BadUserInput, Unauthenticated
+from domain.roles import Actor
+from domain.ticket_access import TicketView, can_see
+from domain.tickets import TicketKind
+from persistence.events import events_after
+from realtime.relay import EventRecord, SubscriberTooSlow
+from resolvers.context import Context
+from resolvers.tickets import actor_kinds
+
+log = logging.getLogger("aftersales.subscriptions")
+
+# Close codes (4000-4999 are the application's own).
+CLOSE_UNAUTHENTICATED = 4403
+CLOSE_TOO_SLOW = 4413
+
+RECHECK_SECONDS = 5.0
+
+
+def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRecord) -> bool:
+    if event.recipient_id is not None or event.ticket_id is None or event.kind is None:
+        return False
+    view = TicketView(
+        kind=TicketKind(event.kind),
+        customer_id=event.customer_id or 0,
+        customer_agent_id=event.customer_agent_id,
+        assignee_id=event.assignee_id,
+        previous_assignee_id=event.previous_assignee_id,
+    )
+    return can_see(actor, view, kinds)
+
+
+def sees_notification(actor: Actor, _kinds: frozenset[TicketKind], event: EventRecord) -> bool:
+    return event.type == "NOTIFICATION" and event.recipient_id == actor.user_id
+
+
+async def _close(ctx: Context, code: int, reason: str) -> None:
+    try:
+        await ctx.connection.close(code=code, reason=reason[:120])  # type: ignore[attr-defined]
+    except Exception:  # already closing
+        log.debug("websocket already closed")
+
+
+async def deliver(
+    ctx: Context,
+    since: int | None,
+    visible: Callable[[Actor, frozenset[TicketKind], EventRecord], bool],
+) -> AsyncGenerator[EventRecord, None]:
+    actor = await ctx.actor()
+    relay = ctx.services.relay
+    assert relay is not None, "the relay runs whenever the app does"
+    if since is not None and since < 0:
+        raise BadUserInput("must be 0 or more", field="since")
+    feed = relay.subscribe()
+    try:
+        async with ctx.read() as session:
+            kinds = await actor_kinds(session, actor)
+        last = feed.start
+        if since is not None:
+            cursor = since
+            while cursor < feed.start:
+                async with ctx.read() as session:
+                    rows = await events_after(session, cursor, up_to=feed.start)
+                if not rows:
+                    break
+                for row in rows:
+                    cursor = row.sequence
+                    record = EventRecord.from_row(row)
+                    if visible(actor, kinds, record):
+                        ctx.fresh_loaders()
+                        yield record
+        checked = time.monotonic()
+        while True:
+            record = await feed.next(wait=RECHECK_SECONDS)
+            if time.monotonic() - checked >= RECHECK_SECONDS or record is None:
+                await ctx.recheck(every=RECHECK_SECONDS)
+                actor = await ctx.actor()
+                async with ctx.read() as session:
+                    kinds = await actor_kinds(session, actor)
+                checked = time.monotonic()
+            if record is None or record.sequence <= last:
+                continue
+            last = record.sequence
+            if visible(actor, kinds, record):
+                ctx.fresh_loaders()
+                yield record
+    except Unauthenticated as exc:
+        await _close(ctx, CLOSE_UNAUTHENTICATED, exc.message)
+    except SubscriberTooSlow:
+        await _close(ctx, CLOSE_TOO_SLOW, f"too slow to keep up; resubscribe with since={last}")
+    finally:
+        relay.unsubscribe(feed)

@@ -1,0 +1,223 @@
+"""Output types of tickets, their events and notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import ID
+from strawberry.scalars import JSON
+
+from resolvers.context import Info
+from resolvers.ids import encode_id
+from resolvers.snapshots import ticket_as_of
+from schema.enums import Role
+from schema.ticket_inputs import TicketKind, TicketSource, TicketStatus
+from schema.types import Customer, Device, Tracked, User
+
+SNAPSHOT_KEYS = {"status", "version", "assigneeId", "notificationId", "kind", "handled", "message"}
+
+
+async def _user(info: Info, pk: int | None) -> User | None:
+    return None if pk is None else await info.context.loaders.user.load(pk)
+
+
+@strawberry.type
+class CheckIn(Tracked):
+    at: datetime
+    latitude: float
+    longitude: float
+    note: str | None
+
+    @strawberry.field
+    async def engineer(self, info: Info) -> User | None:
+        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class WorkRecord(Tracked):
+    started_at: datetime
+    ended_at: datetime
+    method: str | None
+    place: str | None
+    details: str
+    issues_left: str | None
+
+    @strawberry.field
+    async def engineer(self, info: Info) -> User | None:
+        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class Rating:
+    communication: int
+    quality: int
+    solved: bool | None
+    comment: str | None
+    at: datetime | None
+    on_behalf_of_customer: bool = strawberry.field(
+        description="Given by staff for a customer without an account."
+    )
+    rated_by_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def rated_by(self, info: Info) -> User | None:
+        return await _user(info, self.rated_by_id)
+
+
+@strawberry.type
+class Ticket(Tracked):
+    number: str | None
+    kind: TicketKind
+    status: TicketStatus
+    severity: int
+    source: TicketSource
+    version: int
+    description: str
+    contact_name: str | None
+    contact_phone: str | None
+    remote_diagnosis: str | None
+    under_warranty: bool
+    dispatched_at: datetime | None
+    dispatch_note: str | None
+    accepted_at: datetime | None
+    started_at: datetime | None
+    close_summary: str | None
+    close_requested_at: datetime | None
+    confirmed_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def device(self, info: Info) -> Device | None:
+        pk = self.device_id  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.device.load(pk)
+
+    @strawberry.field(description="The engineer the ticket is assigned to.")
+    async def assignee(self, info: Info) -> User | None:
+        return await _user(info, self.assignee_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def dispatched_by(self, info: Info) -> User | None:
+        return await _user(info, self.dispatched_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def rating(self) -> Rating | None:
+        row: Any = self
+        if row.rating_communication is None:
+            return None
+        return Rating(
+            communication=row.rating_communication,
+            quality=row.rating_quality,
+            solved=row.rating_solved,
+            comment=row.rating_comment,
+            at=row.confirmed_at,
+            on_behalf_of_customer=row.rated_on_behalf,
+            rated_by_id=row.rated_by_id,
+        )
+
+    @strawberry.field
+    async def check_ins(self, info: Info) -> list[CheckIn]:
+        return await info.context.loaders.ticket_check_ins.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def work_records(self, info: Info) -> list[WorkRecord]:
+        return await info.context.loaders.ticket_work_records.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
+    async def history(self, info: Info) -> list[TicketEvent]:
+        return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="One change of a ticket; `ticket` shows its state right after it.")
+class TicketEvent:
+    sequence: int
+    type: str
+    at: datetime
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        row = await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
+        return None if row is None else ticket_as_of(row, self.payload)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="What else the event records (reason, note, location...).")
+    def data(self) -> JSON:
+        payload: dict[str, Any] = self.payload  # type: ignore[attr-defined]
+        return {k: v for k, v in payload.items() if k not in SNAPSHOT_KEYS}
+
+
+@strawberry.type(description="A notification to this user; the same on every open session.")
+class Notification:
+    sequence: int | None = strawberry.field(description="The event that delivered it (live).")
+    notification_id: strawberry.Private[int]
+    kind: str
+    handled: bool
+    message: str
+    at: datetime
+    ticket_id: strawberry.Private[int | None]
+    snapshot: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> ID:
+        return ID(encode_id("Notification", self.notification_id))
+
+    @classmethod
+    def from_event(cls, event: Any) -> Notification:
+        payload = event.payload
+        return cls(
+            sequence=event.sequence,
+            notification_id=payload["notificationId"],
+            kind=payload["kind"],
+            handled=payload["handled"],
+            message=payload.get("message", ""),
+            at=event.at,
+            ticket_id=event.ticket_id,
+            snapshot=payload,
+        )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Notification:
+        return cls(
+            sequence=None,
+            notification_id=row.id,
+            kind=row.kind,
+            handled=row.handled,
+            message=row.message,
+            at=row.created_at,
+            ticket_id=row.ticket_id,
+            snapshot={},
+        )
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        if self.ticket_id is None:
+            return None
+        row = await info.context.loaders.ticket.load(self.ticket_id)
+        if row is None:
+            return None
+        return ticket_as_of(row, self.snapshot) if self.snapshot else row  # type: ignore[return-value]
+
+
+@strawberry.type(description="Ticket kinds a role, or one user, is limited to.")
+class KindRestriction:
+    role: Role | None
+    user_id: strawberry.Private[int | None]
+    kinds: list[TicketKind]
+
+    @classmethod
+    def from_row(cls, row: Any) -> KindRestriction:
+        return cls(role=row.role, user_id=row.user_id, kinds=row.kinds)
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        return await _user(info, self.user_id)
