@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Actor, Role
 from domain.ticket_access import KindRestriction as Restriction
+from domain.ticket_access import allowed_kinds
 from domain.tickets import DISPATCHERS, TicketKind
 from persistence.models import Customer, Event, KindRestriction, Ticket, User
 
@@ -31,18 +32,25 @@ def tickets_in_scope(stmt: Select[Any], actor: Actor, kinds: Iterable[TicketKind
     return stmt.where(false())
 
 
-async def kind_restrictions(session: AsyncSession) -> list[Restriction]:
+def restriction_of(row: KindRestriction) -> Restriction:
+    return Restriction(
+        kinds=frozenset(TicketKind(k) for k in row.kinds),
+        role=Role(row.role) if row.role else None,
+        user_id=row.user_id,
+    )
+
+
+async def kinds_for(session: AsyncSession, user_id: int, role: Role) -> frozenset[TicketKind]:
+    """The kinds a user (not the one asking: e.g. an engineer being dispatched) handles."""
     rows = (
-        await session.scalars(select(KindRestriction).where(KindRestriction.deleted_at.is_(None)))
-    ).all()
-    return [
-        Restriction(
-            kinds=frozenset(TicketKind(k) for k in row.kinds),
-            role=Role(row.role) if row.role else None,
-            user_id=row.user_id,
+        await session.scalars(
+            select(KindRestriction).where(
+                or_(KindRestriction.user_id == user_id, KindRestriction.role == role.value)
+            )
         )
-        for row in rows
-    ]
+    ).all()
+    probe = Actor(user_id=user_id, username="", role=role)
+    return allowed_kinds(probe, [restriction_of(row) for row in rows])
 
 
 async def customer_has_account(session: AsyncSession, customer_id: int) -> bool:

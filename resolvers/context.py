@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
-from persistence.models import User
+from domain.ticket_access import allowed_kinds
+from persistence.models import KindRestriction, User
+from persistence.tickets import restriction_of
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from realtime.relay import Relay
@@ -86,13 +89,23 @@ class Context:
             self.services.signing_key, token
         )
         self._checked_at = time.monotonic()
+        # One statement: the user and the ticket-kind restrictions that apply to them.
+        stmt = (
+            select(User, KindRestriction)
+            .outerjoin(
+                KindRestriction,
+                or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role),
+            )
+            .where(User.id == user_id)
+        )
         async with self.services.sessionmaker() as session:
-            user = await session.get(User, user_id)
+            rows = (await session.execute(stmt)).all()
+        user = rows[0][0] if rows else None
         if user is None or not user.enabled or user.is_deleted:
             raise Unauthenticated("this account is disabled or no longer exists")
         if user.token_version != token_version:
             raise Unauthenticated("token revoked; log in again")
-        return actor_of(user)
+        return actor_of(user, [restriction for _, restriction in rows if restriction])
 
     async def recheck(self, every: float = 10.0) -> None:
         """For long-lived websockets: the token must not have expired, and the account
@@ -128,14 +141,16 @@ class Context:
         return self.services.sessionmaker()
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(
+def actor_of(user: User, restrictions: Iterable[KindRestriction] = ()) -> Actor:
+    actor = Actor(
         user_id=user.id,
         username=user.username,
         role=Role(user.role),
         customer_id=user.customer_id,
         agent_id=user.agent_id,
     )
+    kinds = allowed_kinds(actor, [restriction_of(row) for row in restrictions])
+    return replace(actor, ticket_kinds=frozenset(kind.value for kind in kinds))
 
 
 Info = StrawberryInfo[Context, None]

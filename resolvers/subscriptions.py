@@ -67,8 +67,7 @@ async def deliver(
         raise BadUserInput("must be 0 or more", field="since")
     feed = relay.subscribe()
     try:
-        async with ctx.read() as session:
-            kinds = await actor_kinds(session, actor)
+        kinds = actor_kinds(actor)
         last = feed.start
         if since is not None:
             cursor = since
@@ -89,8 +88,7 @@ async def deliver(
             if time.monotonic() - checked >= RECHECK_SECONDS or record is None:
                 await ctx.recheck(every=RECHECK_SECONDS)
                 actor = await ctx.actor()
-                async with ctx.read() as session:
-                    kinds = await actor_kinds(session, actor)
+                kinds = actor_kinds(actor)
                 checked = time.monotonic()
             if record is None or record.sequence <= last:
                 continue

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain import policy, validation
 from domain.errors import BadUserInput, Conflict, DomainError, Forbidden, NotFound
 from domain.roles import Actor, Role
-from domain.ticket_access import TicketView, allowed_kinds, can_see
+from domain.ticket_access import TicketView, can_see
 from domain.tickets import (
     FINAL_CONFIRMERS,
     Move,
@@ -65,8 +65,11 @@ class _KeyTaken(Exception):
 # -- reads ---------------------------------------------------------------------
 
 
-async def actor_kinds(session: AsyncSession, actor: Actor) -> frozenset[TicketKind]:
-    return allowed_kinds(actor, await ticket_rows.kind_restrictions(session))
+def actor_kinds(actor: Actor) -> frozenset[TicketKind]:
+    """Read with the account itself (one statement per request), see Context.actor."""
+    if actor.ticket_kinds is None:
+        return frozenset(TicketKind)
+    return frozenset(TicketKind(kind) for kind in actor.ticket_kinds)
 
 
 def view_of(ticket: Ticket, customer: Customer) -> TicketView:
@@ -83,9 +86,7 @@ async def tickets(
 ) -> Connection[Ticket]:
     actor = await ctx.actor()
     async with ctx.read() as session:
-        stmt = ticket_rows.tickets_in_scope(
-            select(Ticket), actor, await actor_kinds(session, actor)
-        )
+        stmt = ticket_rows.tickets_in_scope(select(Ticket), actor, actor_kinds(actor))
         if filter is not None:
             if filter.status:
                 stmt = stmt.where(Ticket.status.in_([s.value for s in filter.status]))
@@ -123,7 +124,7 @@ async def ticket(ctx: Context, ticket_id: str) -> Ticket:
         customer = await session.get(Customer, row.customer_id) if row else None
         if row is None or customer is None:
             raise NotFound("ticket not found")
-        if not can_see(actor, view_of(row, customer), await actor_kinds(session, actor)):
+        if not can_see(actor, view_of(row, customer), actor_kinds(actor)):
             raise NotFound("ticket not found")
     return row
 
@@ -250,7 +251,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             session = work.session
             if key and (replay := await _stored_result(session, actor, key, "createTicket")):
                 return replay
-            if kind not in await actor_kinds(session, actor):
+            if kind not in actor_kinds(actor):
                 raise Forbidden(f"this account does not handle {kind} tickets")
             customer = await visible_customer(session, actor, customer_pk)
             if customer.is_deleted:
@@ -349,7 +350,7 @@ async def _move(
             customer = await session.get(Customer, row.customer_id) if row else None
             if row is None or customer is None:
                 raise NotFound("ticket not found")
-            kinds = await actor_kinds(session, actor)
+            kinds = actor_kinds(actor)
             if not can_see(actor, view_of(row, customer), kinds):
                 taken_away = actor.role is Role.ENGINEER and await ticket_rows.was_assigned(
                     session, row.id, actor.user_id
@@ -414,8 +415,8 @@ async def dispatch_ticket(
             or engineer.is_deleted
         ):
             raise BadUserInput("is not an active engineer", field="engineerId")
-        engineer_actor = Actor(engineer.id, engineer.username, Role.ENGINEER)
-        if TicketKind(change.ticket.kind) not in await actor_kinds(change.session, engineer_actor):
+        kinds = await ticket_rows.kinds_for(change.session, engineer.id, Role.ENGINEER)
+        if TicketKind(change.ticket.kind) not in kinds:
             raise BadUserInput(
                 f"this engineer does not handle {change.ticket.kind} tickets", field="engineerId"
             )
