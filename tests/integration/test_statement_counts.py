@@ -15,7 +15,7 @@ from starlette.requests import Request
 from domain.passwords import hash_password
 from persistence import migrations
 from persistence.db import count_statements, make_engine, make_sessionmaker
-from persistence.models import Agent, Contact, Customer, Device, Region, User
+from persistence.models import Agent, Contact, Customer, Device, Region, Ticket, User
 from resolvers.context import Context, Services
 from resolvers.tokens import issue_token
 from schema.root import build_schema
@@ -49,6 +49,11 @@ async def services(database_url: str) -> AsyncIterator[Services]:
                 password_hash=hash_password("irrelevant-password"),
             )
         )
+        engineer, engineer2 = (
+            User(username=name, display_name=name, role="ENGINEER", password_hash="x")
+            for name in ("counter-eng-1", "counter-eng-2")
+        )
+        session.add_all([engineer, engineer2])
         region = Region(name="Jiangsu", level="PROVINCE")
         session.add(region)
         await session.flush()
@@ -65,8 +70,23 @@ async def services(database_url: str) -> AsyncIterator[Services]:
             session.add(customer)
             await session.flush()
             session.add(Contact(customer_id=customer.id, name=f"Contact {i}"))
+            device = Device(
+                customer_id=customer.id, brand="Fanuc", model="M-20", serial_number=f"S{i}"
+            )
+            session.add(device)
+            await session.flush()
             session.add(
-                Device(customer_id=customer.id, brand="Fanuc", model="M-20", serial_number=f"S{i}")
+                Ticket(
+                    number=f"T-2026-{i + 1:06d}",
+                    kind="REPAIR",
+                    status="DISPATCHED",
+                    severity=1 + i % 4,
+                    source="PHONE",
+                    customer_id=customer.id,
+                    device_id=device.id,
+                    description=f"fault {i}",
+                    assignee_id=engineer.id if i % 2 else engineer2.id,
+                )
             )
     yield Services(settings=settings, engine=engine, sessionmaker=sessionmaker, signing_key=KEY)
     await engine.dispose()
@@ -115,11 +135,24 @@ query ($first: Int) {
 }"""
 
 
-# Token check, COUNT, page, then one statement per kind of nested record.
+BOARD = """
+query ($first: Int) {
+  tickets(first: $first, filter: {status: [DISPATCHED]}) {
+    totalCount
+    edges { node {
+      id number kind status severity version
+      customer { id name } device { id serialNumber model } assignee { id displayName }
+    } }
+  }
+}"""
+
+
+# Account check (with its ticket-kind limits), COUNT, page, then one statement per
+# kind of nested record. The dispatcher board (tickets) is held to 6.
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [(DEVICES, 3 + 2), (CUSTOMERS, 3 + 6)],
-    ids=["devices", "customers"],
+    [(DEVICES, 3 + 2), (CUSTOMERS, 3 + 6), (BOARD, 3 + 3)],
+    ids=["devices", "customers", "board"],
 )
 async def test_page_of_100_costs_what_a_page_of_5_costs(
     services: Services, query: str, expected: int
@@ -127,7 +160,7 @@ async def test_page_of_100_costs_what_a_page_of_5_costs(
     small, small_count = await run(services, query, 5)
     large, large_count = await run(services, query, 100)
 
-    name = "devices" if "devices(" in query else "customers"
+    name = next(n for n in ("devices", "customers", "tickets") if f"{n}(" in query)
     assert len(small[name]["edges"]) == 5
     assert len(large[name]["edges"]) == 100
     assert large[name]["totalCount"] == ROWS
