@@ -46,6 +46,9 @@ class EventRecord:
     previous_assignee_id: int | None
     recipient_id: int | None
     payload: dict[str, Any]
+    # Per-event scratch space shared by every subscriber of this process that delivers
+    # this event (e.g. one set of fresh DataLoaders for all of them); gone with the event.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_row(cls, row: Event) -> EventRecord:

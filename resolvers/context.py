@@ -131,10 +131,15 @@ class Context:
         if work.written and self.services.relay is not None:
             await self.services.relay.announce(work.written[-1].sequence)
 
-    def fresh_loaders(self) -> Loaders:
-        """New, empty loaders: a websocket context lives for hours, its rows must not."""
-        self.loaders = Loaders(self.services.sessionmaker)
-        return self.loaders
+    def loaders_for_event(self, shared: dict[str, Any]) -> Loaders:
+        """Fresh loaders for one delivered event: a websocket context lives for hours, its
+        rows must not. They are shared by every subscriber delivering the same event in
+        this process, so a thousand subscribers cost one load, not a thousand."""
+        loaders = shared.get("loaders")
+        if loaders is None:
+            loaders = shared["loaders"] = Loaders(self.services.sessionmaker)
+        self.loaders = loaders
+        return loaders
 
     def read(self) -> Any:
         """A short session for one read (never shared with a concurrently running resolver)."""

@@ -80,7 +80,7 @@ async def deliver(
                     cursor = row.sequence
                     record = EventRecord.from_row(row)
                     if visible(actor, kinds, record):
-                        ctx.fresh_loaders()
+                        ctx.loaders_for_event(record.shared)
                         yield record
         checked = time.monotonic()
         while True:
@@ -94,7 +94,7 @@ async def deliver(
                 continue
             last = record.sequence
             if visible(actor, kinds, record):
-                ctx.fresh_loaders()
+                ctx.loaders_for_event(record.shared)
                 yield record
     except Unauthenticated as exc:
         await _close(ctx, CLOSE_UNAUTHENTICATED, exc.message)
