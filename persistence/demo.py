@@ -14,15 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.passwords import hash_password
+from domain.tickets import ticket_number
 from persistence.db import make_engine, make_sessionmaker
+from persistence.events import NewEvent, append_events
 from persistence.models import (
     Agent,
     AuditEntry,
+    CheckIn,
     Communication,
     Contact,
     Customer,
     Device,
     Region,
+    Ticket,
     User,
 )
 from persistence.types import utcnow
@@ -395,6 +399,9 @@ async def _load(session: AsyncSession) -> str:
             )
         )
 
+    await session.flush()
+    tickets = await _load_tickets(session, customers)
+
     session.add(
         AuditEntry(
             actor_id=None,
@@ -414,6 +421,7 @@ async def _load(session: AsyncSession) -> str:
         f"  customers    {len(_CUSTOMERS)} ({_CUSTOMERS[0].code}..{_CUSTOMERS[-1].code}), "
         f"{contacts} contacts, {len(_COMMUNICATIONS)} communication log entries",
         f"  devices      {len(_DEVICES)} ({ours} bought from us, {in_warranty} under warranty)",
+        f"  tickets      {tickets} (new, dispatched, accepted, in progress; with their events)",
         f"logins (password for all: {DEMO_PASSWORD}):",
     ]
     for username, display_name, role, _phone, _email, customer_code, agent_key in _USERS:
@@ -424,3 +432,112 @@ async def _load(session: AsyncSession) -> str:
             extra = f" owning {', '.join(own)}"
         lines.append(f"  {username:<14} {role:<17} {display_name}{extra}")
     return "\n".join(lines)
+
+
+# (customer code, kind, severity, description, engineer, the steps it went through)
+_TICKETS: list[tuple[str, str, int, str, str | None, list[str]]] = [
+    ("C-0001", "REPAIR", 2, "焊装线 2 号机器人报警 SRVO-050,停机", None, []),
+    (
+        "C-0003",
+        "REPAIR",
+        1,
+        "Spindle alarm 1023 on the KUKA cell, line stopped",
+        "demo-eng1",
+        ["DISPATCHED"],
+    ),
+    (
+        "C-0002",
+        "MAINTENANCE",
+        3,
+        "Quarterly maintenance of the palletiser",
+        "demo-eng1",
+        ["DISPATCHED", "ACKNOWLEDGED"],
+    ),
+    (
+        "C-0004",
+        "INSTALLATION",
+        3,
+        "Install and commission the SINUMERIK 828D retrofit",
+        "demo-eng2",
+        ["DISPATCHED", "ACKNOWLEDGED", "CHECKED_IN"],
+    ),
+]
+
+_STATUS_AFTER = {
+    "DISPATCHED": "DISPATCHED",
+    "ACKNOWLEDGED": "ACCEPTED",
+    "CHECKED_IN": "IN_PROGRESS",
+}
+
+
+async def _load_tickets(session: AsyncSession, customers: dict[str, Customer]) -> int:
+    """A few tickets in different states, each with the events a live client replays."""
+    users = {
+        row.username: row
+        for row in (await session.scalars(select(User).where(User.username.like("demo-%")))).all()
+    }
+    dispatcher = users["demo-cs"]
+    events: list[NewEvent] = []
+    for code, kind, severity, description, engineer_name, steps in _TICKETS:
+        customer = customers[code]
+        device = await session.scalar(
+            select(Device).where(Device.customer_id == customer.id).order_by(Device.id).limit(1)
+        )
+        ticket = Ticket(
+            kind=kind,
+            status="NEW",
+            severity=severity,
+            source="PHONE",
+            customer_id=customer.id,
+            device_id=device.id if device else None,
+            description=description,
+            under_warranty=bool(device and device.warranty_ends_on >= date.today()),
+        )
+        session.add(ticket)
+        await session.flush()
+        ticket.number = ticket_number(ticket.created_at.year, ticket.id)
+        engineer = users[engineer_name] if engineer_name else None
+
+        def event(type_: str, actor: User, ticket: Ticket = ticket, customer: Customer = customer):
+            events.append(
+                NewEvent(
+                    type=type_,
+                    actor_id=actor.id,
+                    ticket_id=ticket.id,
+                    kind=ticket.kind,
+                    customer_id=ticket.customer_id,
+                    customer_agent_id=customer.agent_id,
+                    assignee_id=ticket.assignee_id,
+                    payload={
+                        "status": ticket.status,
+                        "version": ticket.version,
+                        "assigneeId": ticket.assignee_id,
+                    },
+                )
+            )
+
+        await session.flush()
+        event("TICKET_CREATED", dispatcher)
+        for step in steps:
+            ticket.status = _STATUS_AFTER[step]
+            if step == "DISPATCHED" and engineer is not None:
+                ticket.assignee_id, ticket.dispatched_by_id = engineer.id, dispatcher.id
+                ticket.dispatched_at = utcnow()
+            if step == "ACKNOWLEDGED":
+                ticket.accepted_at = utcnow()
+            if step == "CHECKED_IN" and engineer is not None:
+                ticket.started_at = utcnow()
+                session.add(
+                    CheckIn(
+                        ticket_id=ticket.id,
+                        engineer_id=engineer.id,
+                        at=utcnow(),
+                        latitude=31.2989,
+                        longitude=120.5853,
+                        note="On site",
+                    )
+                )
+            await session.flush()
+            event(f"TICKET_{step}", engineer if step != "DISPATCHED" and engineer else dispatcher)
+    await append_events(session, events)
+    return len(_TICKETS)
