@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +127,6 @@ class Relay:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._broadcast: Broadcast | None = None
-        self._broker_heard_at = time.monotonic()
         self._token = secrets.token_hex(4)
         self._stopping = False
 
@@ -179,8 +177,8 @@ class Relay:
             await broadcast.publish(CHANNEL, f"event:{sequence}")
         except Exception:
             # The event is stored; the other processes' timers will find it.
-            log.warning("could not publish a wake-up to the broker; will reconnect")
-            self._broker_heard_at = 0.0
+            # The listener's heartbeat check notices a dead broker and reconnects.
+            log.warning("could not publish a wake-up to the broker")
 
     async def _read_loop(self) -> None:
         while True:
@@ -227,7 +225,6 @@ class Relay:
         broadcast = Broadcast(self._broadcast_url)
         await broadcast.connect()
         self._broadcast = broadcast
-        self._broker_heard_at = time.monotonic()
         log.info("relay connected to the broker (%s)", self._broadcast_url.split("://")[0])
 
     async def _disconnect(self) -> None:
@@ -250,7 +247,6 @@ class Relay:
                     except TimeoutError:
                         # Not even our own heartbeat came back: the listener is dead.
                         raise ConnectionError("no message from the broker") from None
-                    self._broker_heard_at = time.monotonic()
                     if message.message.startswith("event:"):
                         self._wake.set()
                     if heartbeat.done():

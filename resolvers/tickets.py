@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain import policy, validation
-from domain.errors import BadUserInput, Conflict, DomainError, Forbidden, NotFound
+from domain import validation
+from domain.errors import BadUserInput, Conflict, Forbidden, NotFound
 from domain.roles import Actor, Role
 from domain.ticket_access import TicketView, can_see
 from domain.tickets import (
@@ -382,17 +381,14 @@ async def _move(
                 await apply(change)
                 await session.flush()
             except StaleDataError:
-                await session.rollback()
+                # The compare-and-swap UPDATE matched no row: someone else changed it first.
                 raise _conflict(Conflict("the ticket changed meanwhile; reload it"), row) from None
             work.touched(encode_id("Ticket", row.id))
             if key:
                 await _remember(work, actor, key, operation, row)
         return row
 
-    try:
-        return await _idempotent(ctx, actor, key, operation, attempt)
-    except DomainError:
-        raise
+    return await _idempotent(ctx, actor, key, operation, attempt)
 
 
 async def _flush(change: Change) -> None:
@@ -800,6 +796,3 @@ async def set_remote_diagnosis(
         expected_version=expected_version,
         apply=apply,
     )
-
-
-__all__ = ["datetime", "or_", "policy"]
