@@ -141,7 +141,7 @@ def _check_key(key: str | None) -> str | None:
 
 
 async def _stored_result(
-    session: AsyncSession, actor: Actor, key: str, operation: str
+    session: AsyncSession, actor: Actor, key: str, operation: str, ticket_pk: int | None = None
 ) -> Any | None:
     stored = await session.scalar(
         select(IdempotencyKey).where(
@@ -150,9 +150,10 @@ async def _stored_result(
     )
     if stored is None:
         return None
-    if stored.operation != operation:
+    if stored.operation != operation or (ticket_pk is not None and stored.ticket_id != ticket_pk):
         raise BadUserInput(
-            f"was already used for {stored.operation}; use a new key", field="idempotencyKey"
+            f"was already used for {stored.operation} on another request; use a new key",
+            field="idempotencyKey",
         )
     row = await session.get(Ticket, stored.ticket_id)
     assert row is not None
@@ -181,13 +182,14 @@ async def _idempotent(
     key: str | None,
     operation: str,
     attempt: Callable[[], Awaitable[Any]],
+    ticket_pk: int | None = None,
 ) -> Any:
     try:
         return await attempt()
     except _KeyTaken:
         assert key is not None
         async with ctx.read() as session:
-            replay = await _stored_result(session, actor, key, operation)
+            replay = await _stored_result(session, actor, key, operation, ticket_pk)
         if replay is None:  # pragma: no cover - the winner committed before we failed
             raise Conflict("a concurrent request with this key failed; retry") from None
         return replay
@@ -205,6 +207,8 @@ def _emit(
     previous_assignee_id: int | None = None,
     **details: Any,
 ) -> None:
+    if previous_assignee_id is not None:
+        details["previousAssignee"] = encode_id("User", previous_assignee_id)
     work.emit(
         NewEvent(
             type=type_,
@@ -343,7 +347,7 @@ async def _move(
     async def attempt() -> Any:
         async with ctx.write(operation, actor=actor) as work:
             session = work.session
-            if key and (replay := await _stored_result(session, actor, key, operation)):
+            if key and (replay := await _stored_result(session, actor, key, operation, pk)):
                 return replay
             row = await session.get(Ticket, pk, with_for_update=True, populate_existing=True)
             customer = await session.get(Customer, row.customer_id) if row else None
@@ -351,8 +355,11 @@ async def _move(
                 raise NotFound("ticket not found")
             kinds = actor_kinds(actor)
             if not can_see(actor, view_of(row, customer), kinds):
-                taken_away = actor.role is Role.ENGINEER and await ticket_rows.was_assigned(
-                    session, row.id, actor.user_id
+                # An engineer who lost the ticket learns it changed; anyone else, nothing.
+                taken_away = (
+                    actor.role is Role.ENGINEER
+                    and TicketKind(row.kind) in kinds
+                    and await ticket_rows.was_assigned(session, row.id, actor.user_id)
                 )
                 if not taken_away:
                     raise NotFound("ticket not found")
@@ -377,6 +384,9 @@ async def _move(
             if before is not None:
                 await before(change)
             row.status = plan.target.value
+            # Every move is a change of the ticket: a new version and one event, even
+            # when no column of the row itself changes (a second check-in, a work record).
+            row.updated_at = utcnow()
             try:
                 await apply(change)
                 await session.flush()
@@ -388,7 +398,7 @@ async def _move(
                 await _remember(work, actor, key, operation, row)
         return row
 
-    return await _idempotent(ctx, actor, key, operation, attempt)
+    return await _idempotent(ctx, actor, key, operation, attempt, pk)
 
 
 async def _flush(change: Change) -> None:
@@ -598,8 +608,6 @@ async def add_work_record(
             issues_left=validation.optional_text(data.issues_left, "issuesLeft", max_length=4000),
         )
         change.session.add(record)
-        # A new child row is a change of the ticket too: it gets a new version.
-        change.ticket.updated_at = utcnow()
         await _flush(change)
         _emit(change.work, "TICKET_WORK_RECORDED", change.ticket, change.customer)
 

@@ -260,12 +260,6 @@ def test_happy_path_from_new_to_closed(server: Server, world: TicketWorld) -> No
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checkIn on an IN_PROGRESS ticket records the check-in and a TICKET_CHECKED_IN "
-    "event but does not bump the version (nor updatedAt): both events carry the same "
-    "version",
-)
 def test_a_later_check_in_is_a_change(server: Server, world: TicketWorld) -> None:
     s, eng = server, world.engineer
     started = world.advance(world.new_ticket(), "IN_PROGRESS")
@@ -281,12 +275,6 @@ def test_a_later_check_in_is_a_change(server: Server, world: TicketWorld) -> Non
     assert [e["ticket"]["version"] for e in full["history"]] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="setRemoteDiagnosis with the diagnosis the ticket already has writes a "
-    "TICKET_DIAGNOSED event (and an audit entry) without bumping the version: two "
-    "events carry the same version",
-)
 def test_every_diagnosis_event_has_its_own_version(server: Server, world: TicketWorld) -> None:
     s, disp = server, world.dispatcher.token
     tid = world.new_ticket()["id"]
@@ -787,12 +775,6 @@ def test_move_idempotency(server: Server, world: TicketWorld) -> None:
     assert (done["id"], done["status"]) == (mine["id"], "ACCEPTED")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an idempotency key reused for the same operation on another ticket replays "
-    "the first ticket's result (another id) and leaves the second ticket untouched, "
-    "instead of refusing the key (BAD_USER_INPUT)",
-)
 def test_a_key_belongs_to_one_ticket(server: Server, world: TicketWorld) -> None:
     s, eng = server, world.engineer
     one = world.advance(world.new_ticket(), "DISPATCHED")
@@ -959,13 +941,6 @@ def test_user_kind_restriction(server: Server, world: TicketWorld) -> None:
     assert th.create_ticket(s, reporter.token, world.customer["id"])["kind"] == "REPAIR"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ENGINEER limited to MAINTENANCE still acknowledges (and checks in on...) a "
-    "REPAIR ticket assigned to them: ticket(id) answers NOT_FOUND but acknowledgeTicket "
-    "succeeds (DISPATCHED -> ACCEPTED), because _move lets through any engineer the ticket "
-    "was ever assigned to, without applying the kind restriction",
-)
 def test_kind_restriction_holds_for_moves_on_assigned_tickets(
     server: Server, world: TicketWorld
 ) -> None:
