@@ -347,9 +347,11 @@ async def _move(
     async def attempt() -> Any:
         async with ctx.write(operation, actor=actor) as work:
             session = work.session
+            row = await session.get(Ticket, pk, with_for_update=True, populate_existing=True)
+            # Looked up under the row lock: a concurrent retry with the same key waits for
+            # the first to commit, then finds its result here.
             if key and (replay := await _stored_result(session, actor, key, operation, pk)):
                 return replay
-            row = await session.get(Ticket, pk, with_for_update=True, populate_existing=True)
             customer = await session.get(Customer, row.customer_id) if row else None
             if row is None or customer is None:
                 raise NotFound("ticket not found")

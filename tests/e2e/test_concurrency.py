@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from .client import Server, UserHandle, assert_ok, check_no_leak, error_code, errors, unique_name
@@ -357,22 +356,9 @@ async def test_parallel_acknowledges_without_expected_version_one_wins(server: S
 # -- idempotency keys --------------------------------------------------------------------
 
 
-IDEMPOTENT_RACE = (
-    "PostgreSQL: 10 concurrent acknowledgeTicket(id, idempotencyKey: K) by the assignee of a"
-    " DISPATCHED v2 ticket -> 1 returns ACCEPTED v3, the other 9 CONFLICT 'cannot acknowledge"
-    " a ticket that is ACCEPTED' (currentStatus ACCEPTED, currentVersion 3); expected all 10"
-    " to return ACCEPTED v3. resolvers/tickets.py _move looks the key up before SELECT ... FOR"
-    " UPDATE; the requests queued on the row lock then see ACCEPTED and fail the move, and"
-    " _idempotent only replays on _KeyTaken. Look the key up again after taking the row lock"
-    " (or on CONFLICT). SQLite passes: BEGIN IMMEDIATE serialises the whole transaction."
-)
-
-
 async def test_parallel_acknowledges_with_one_idempotency_key_all_get_the_first_result(
-    server: Server, request: pytest.FixtureRequest
+    server: Server,
 ) -> None:
-    if server.backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=IDEMPOTENT_RACE))
     world = make_world(server)
     ticket = dispatched_ticket(server, world)
     key = unique_name("ack-key")
