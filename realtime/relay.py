@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from persistence.events import events_after, last_sequence
 from persistence.models import Event
+from realtime.brokers import make_broadcast
 
 log = logging.getLogger("aftersales.relay")
 
@@ -222,7 +223,7 @@ class Relay:
             await asyncio.sleep(1.0)
 
     async def _connect(self) -> None:
-        broadcast = Broadcast(self._broadcast_url)
+        broadcast = make_broadcast(self._broadcast_url)
         await broadcast.connect()
         self._broadcast = broadcast
         log.info("relay connected to the broker (%s)", self._broadcast_url.split("://")[0])

@@ -68,7 +68,9 @@ async def deliver(
     feed = relay.subscribe()
     try:
         kinds = actor_kinds(actor)
-        last = feed.start
+        # Live events up to what the client has already seen are not sent again (its
+        # `since` may be ahead of this process's relay when it reconnects elsewhere).
+        last = feed.start if since is None else max(feed.start, since)
         if since is not None:
             cursor = since
             while cursor < feed.start:

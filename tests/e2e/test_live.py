@@ -9,7 +9,7 @@ before it has arrived when it does.
 Extra server processes (the `fleet`, started in parallel once per backend) share the
 main server's database and secret key:
 * redis_a / redis_b: BROADCAST_URL=TEST_REDIS_URL, EVENT_POLL_SECONDS=30;
-* pg_a / pg_b (PostgreSQL only): BROADCAST_URL=postgres://... (LISTEN/NOTIFY);
+* pg_a / pg_b: BROADCAST_URL=postgres://... (LISTEN/NOTIFY on the test PostgreSQL);
 * lossy: BROADCAST_URL=redis://127.0.0.1:1 (nothing listens there),
   EVENT_POLL_SECONDS=0.5, SUBSCRIBER_QUEUE_SIZE=10;
 * stale: BROADCAST_URL=memory://, EVENT_POLL_SECONDS=60: changes served by other
@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from conftest import pg_admin_url  # tests/conftest.py: skip, or fail under CI=true
 
 from . import records_helpers as rh
 from . import ticket_helpers as th
@@ -96,8 +97,15 @@ class Fleet:
             redis = redis_url()  # get() reports a missing one (skip, or fail in CI)
             for name in ("redis_a", "redis_b"):
                 specs[name] = {"BROADCAST_URL": redis, "EVENT_POLL_SECONDS": "30"}
-        if self.server.backend == "postgresql":
-            pg = postgres_broadcast_url(self.server.database_url)
+        with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
+            # LISTEN/NOTIFY needs a PostgreSQL server, not a PostgreSQL backend: on the
+            # SQLite backend the broker is the test PostgreSQL's admin database.
+            broker_db = (
+                self.server.database_url
+                if self.server.backend == "postgresql"
+                else pg_admin_url().render_as_string(hide_password=False)
+            )
+            pg = postgres_broadcast_url(broker_db)
             for name in ("pg_a", "pg_b"):
                 specs[name] = {"BROADCAST_URL": pg, "EVENT_POLL_SECONDS": "30"}
         for name, env in specs.items():
@@ -108,8 +116,8 @@ class Fleet:
             self._start_all()
         if name.startswith("redis"):
             redis_url()
-        if name.startswith("pg") and self.server.backend != "postgresql":
-            pytest.skip("the postgres:// broker (LISTEN/NOTIFY) needs the PostgreSQL backend")
+        if name.startswith("pg"):
+            pg_admin_url()  # reports a missing TEST_DATABASE_URL (skip, or fail in CI)
         return self._futures[name].result(timeout=90)
 
     def stop(self) -> None:
@@ -543,20 +551,6 @@ async def assert_broker_delivers(server: Server, a: Server, b: Server) -> list[f
     return latencies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # a missing TEST_REDIS_URL under CI=true still fails
-    reason=(
-        "DEFECT: the Redis broker never delivers a wake-up. broadcaster 0.3.1's RedisBackend "
-        "sets its ready flag before `await pubsub.subscribe(channel)`; its listener task "
-        "then runs redis-py 8.1's `PubSub.listen()` while no channel is registered yet, "
-        "which returns at once, and waits for the flag forever. The relay's heartbeat "
-        "reconnects every ~15 s into the same race. Request: BROADCAST_URL=redis://, "
-        "EVENT_POLL_SECONDS=30 on processes A and B; setRemoteDiagnosis on A with a "
-        "ticketEvents subscriber on B. Actual: nothing within 0.8 s (only B's table poll "
-        "delivers it). Expected: within 0.8 s, as with postgres:// (which passes)."
-    ),
-)
 async def test_redis_broker_wakes_the_other_process(server: Server, fleet: Fleet) -> None:
     latencies = await assert_broker_delivers(server, fleet.get("redis_a"), fleet.get("redis_b"))
     assert max(latencies) < BROKER_LATENCY, latencies
@@ -603,17 +597,6 @@ async def test_an_absent_broker_costs_latency_never_an_event(server: Server, fle
             assert [e["ticket"]["version"] for e in got if of_ticket(tid)(e)][-1] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "DEFECT: ticketEvents(since: N) on a process whose relay has not yet read up to N "
-        "delivers events with sequence <= N again (resolvers/subscriptions.py: the live "
-        "filter is `sequence <= feed.start`, not `<= max(feed.start, since)`). Request: "
-        "events N-1, N committed via process A; subscribe on process B (lagging) with "
-        "since=N; B commits N+1. Actual: N-1, N, N+1. Expected: N+1 only."
-    ),
-)
 async def test_since_on_a_lagging_process_repeats_nothing_already_seen(
     server: Server, fleet: Fleet
 ) -> None:
