@@ -137,7 +137,7 @@ class Context:
         this process, so a thousand subscribers cost one load, not a thousand."""
         loaders = shared.get("loaders")
         if loaders is None:
-            loaders = shared["loaders"] = Loaders(self.services.sessionmaker)
+            loaders = shared["loaders"] = Loaders(self.services.sessionmaker, shared=True)
         self.loaders = loaders
         return loaders
 

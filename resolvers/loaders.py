@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Iterable
 from functools import partial
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -12,9 +15,29 @@ from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
 from realtime.relay import EventRecord
 
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+class Shielded(Generic[K, T]):
+    """A DataLoader shared by many concurrently delivering subscribers. Awaiting a shared
+    future directly would let one cancelled subscriber (a client leaving mid-delivery)
+    cancel the result for all the others; each caller waits on a shield instead."""
+
+    def __init__(self, loader: DataLoader[K, T]) -> None:
+        self._loader = loader
+
+    def load(self, key: K) -> Awaitable[T]:
+        return asyncio.shield(self._loader.load(key))
+
+    def load_many(self, keys: Iterable[K]) -> Awaitable[list[T]]:
+        return asyncio.shield(self._loader.load_many(keys))
+
 
 class Loaders:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, shared: bool = False
+    ) -> None:
         def by_id(model: type) -> DataLoader:
             return DataLoader(load_fn=partial(rows_by_id, sessionmaker, model))
 
@@ -58,6 +81,9 @@ class Loaders:
         self.region_children: DataLoader[int, list[models.Region]] = by_parent(
             models.Region, models.Region.parent_id
         )
+        if shared:
+            for name, loader in list(vars(self).items()):
+                setattr(self, name, Shielded(loader))
 
 
 async def _history(

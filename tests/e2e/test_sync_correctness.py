@@ -32,9 +32,8 @@ websockets:
   nothing else (no foreign ticket). The histories must match the model: one event
   and one version per successful move, none for a refused one.
 
-Clients go offline only at checkpoints, when no event is in flight: a client leaving
-while an event is being delivered ends other clients' subscriptions (a defect, see
-`test_a_client_leaving_does_not_end_other_clients_subscriptions`, strict xfail).
+Clients go offline only at checkpoints, when no event is in flight; a client leaving
+mid-delivery is `test_a_client_leaving_does_not_end_other_clients_subscriptions`.
 
 The seed is printed; `SYNC_SEED=<n>` replays a run (races and mid-run joins depend on
 timing, so a replay follows the same choices only as long as the races resolve the
@@ -1228,19 +1227,6 @@ DEEP_EVENTS = gql(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "DEFECT: a websocket client that disconnects (or stops its subscription) while the"
-        " server is delivering an event ends OTHER clients' ticketEvents subscriptions in the"
-        " same process: they receive 'complete' (no error, no close code) and silently get"
-        " nothing more. Subscribers delivering the same event share its DataLoaders"
-        " (EventRecord.shared / Context.loaders_for_event, commit f750569); cancelling the"
-        " leaver's resolver cancels the shared DataLoader future every other subscriber is"
-        " awaiting, and strawberry turns their CancelledError into 'complete'. With fresh"
-        " loaders per subscriber the run below never ends a watcher."
-    ),
-)
 async def test_a_client_leaving_does_not_end_other_clients_subscriptions(server: Server) -> None:
     """Three watchers (CUSTOMER_SERVICE, BACK_OFFICE, the customer's user) stay
     subscribed; each round, six other connections subscribe, a ticket is created, and
