@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.passwords import hash_password
 from domain.tickets import ticket_number
 from persistence.db import make_engine, make_sessionmaker
-from persistence.events import NewEvent, append_events
+from persistence.events import NewEvent, append_events, ticket_event
 from persistence.models import (
     Agent,
     AuditEntry,
@@ -499,22 +499,7 @@ async def _load_tickets(session: AsyncSession, customers: dict[str, Customer]) -
         engineer = users[engineer_name] if engineer_name else None
 
         def event(type_: str, actor: User, ticket: Ticket = ticket, customer: Customer = customer):
-            events.append(
-                NewEvent(
-                    type=type_,
-                    actor_id=actor.id,
-                    ticket_id=ticket.id,
-                    kind=ticket.kind,
-                    customer_id=ticket.customer_id,
-                    customer_agent_id=customer.agent_id,
-                    assignee_id=ticket.assignee_id,
-                    payload={
-                        "status": ticket.status,
-                        "version": ticket.version,
-                        "assigneeId": ticket.assignee_id,
-                    },
-                )
-            )
+            events.append(ticket_event(type_, ticket, customer, actor_id=actor.id))
 
         await session.flush()
         event("TICKET_CREATED", dispatcher)

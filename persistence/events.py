@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import Event
+from persistence.models import Customer, Event, Ticket
 from persistence.types import utcnow
 
 # Any constant shared by all processes; names the advisory lock that orders events.
@@ -35,6 +35,34 @@ class NewEvent:
     previous_assignee_id: int | None = None
     recipient_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
+    """What a ticket event records of the ticket's state right after the change."""
+    return {"status": ticket.status, "version": ticket.version, "assigneeId": ticket.assignee_id}
+
+
+def ticket_event(
+    type_: str,
+    ticket: Ticket,
+    customer: Customer,
+    *,
+    actor_id: int | None,
+    previous_assignee_id: int | None = None,
+    **details: Any,
+) -> NewEvent:
+    """The event of one ticket change, carrying what decides who may see it."""
+    return NewEvent(
+        type=type_,
+        actor_id=actor_id,
+        ticket_id=ticket.id,
+        kind=ticket.kind,
+        customer_id=ticket.customer_id,
+        customer_agent_id=customer.agent_id,
+        assignee_id=ticket.assignee_id,
+        previous_assignee_id=previous_assignee_id,
+        payload={**ticket_snapshot(ticket), **details},
+    )
 
 
 async def append_events(session: AsyncSession, events: Sequence[NewEvent]) -> list[Event]:

@@ -21,11 +21,6 @@ class AsOf:
         return getattr(object.__getattribute__(self, "_row"), name)
 
 
-def ticket_snapshot(ticket: Any) -> dict[str, Any]:
-    """What a ticket event records of the ticket's state after the change."""
-    return {"status": ticket.status, "version": ticket.version, "assigneeId": ticket.assignee_id}
-
-
 def ticket_as_of(row: Any, snapshot: dict[str, Any]) -> AsOf:
     return AsOf(
         row,

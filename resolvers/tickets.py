@@ -40,7 +40,7 @@ from domain.tickets import (
     ticket_number,
 )
 from persistence import tickets as ticket_rows
-from persistence.events import NewEvent
+from persistence.events import ticket_event, ticket_snapshot
 from persistence.models import CheckIn, Customer, Device, IdempotencyKey, Ticket, User, WorkRecord
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork
@@ -50,7 +50,7 @@ from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.notifications import Kind, notify, settle
 from resolvers.pagination import paginate
 from resolvers.records import search_clause
-from resolvers.snapshots import ticket_as_of, ticket_snapshot
+from resolvers.snapshots import ticket_as_of
 from schema.pagination import Connection
 from schema.ticket_inputs import CreateTicketInput, RatingInput, TicketFilter, WorkRecordInput
 
@@ -207,22 +207,17 @@ def _emit(
     previous_assignee_id: int | None = None,
     **details: Any,
 ) -> None:
+    details = {k: v for k, v in details.items() if v is not None}
     if previous_assignee_id is not None:
         details["previousAssignee"] = encode_id("User", previous_assignee_id)
     work.emit(
-        NewEvent(
-            type=type_,
+        ticket_event(
+            type_,
+            ticket,
+            customer,
             actor_id=work.actor_id,
-            ticket_id=ticket.id,
-            kind=ticket.kind,
-            customer_id=ticket.customer_id,
-            customer_agent_id=customer.agent_id,
-            assignee_id=ticket.assignee_id,
             previous_assignee_id=previous_assignee_id,
-            payload={
-                **ticket_snapshot(ticket),
-                **{k: v for k, v in details.items() if v is not None},
-            },
+            **details,
         )
     )
 
