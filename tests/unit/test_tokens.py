@@ -46,7 +46,7 @@ def assert_refused(token: str, key: str = KEY) -> Unauthenticated:
 
 def test_round_trip() -> None:
     token = issue_token(KEY, user_id=7, token_version=3, ttl_minutes=10)
-    assert read_token(KEY, token) == (7, 3)
+    assert read_token(KEY, token)[:2] == (7, 3)
 
 
 def test_issued_claims() -> None:
@@ -62,7 +62,7 @@ def test_issued_claims() -> None:
 
 def test_crafted_valid_token_is_read() -> None:
     # Sanity check for the crafting helper used by the refusals below.
-    assert read_token(KEY, crafted()) == (7, 3)
+    assert read_token(KEY, crafted())[:2] == (7, 3)
 
 
 def test_wrong_key() -> None:
