@@ -107,9 +107,10 @@ class Context:
             raise Unauthenticated("token revoked; log in again")
         return actor_of(user, [restriction for _, restriction in rows if restriction])
 
-    async def recheck(self, every: float = 10.0) -> None:
-        """For long-lived websockets: the token must not have expired, and the account
-        (enabled, token version) is looked up again at most every `every` seconds.
+    async def recheck(self, every: float = 60.0) -> None:
+        """For long-lived websockets: the token must not have expired (checked locally),
+        and the account (enabled, token version, kind limits) is looked up again at most
+        every `every` seconds; revocations arrive at once as ACCOUNT_REVOKED events.
         Raises UNAUTHENTICATED once the user may no longer be served."""
         if self._token_expires_at is not None and utcnow() >= self._token_expires_at:
             raise Unauthenticated("token expired; log in again")

@@ -28,7 +28,11 @@ log = logging.getLogger("aftersales.subscriptions")
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_TOO_SLOW = 4413
 
-RECHECK_SECONDS = 5.0
+# How often a waiting subscription checks its token's expiry (no I/O), and how often
+# it looks the account up again (kind limits may have changed); revocations (disable,
+# password reset, role change) arrive as events and close the subscription at once.
+WAKE_SECONDS = 5.0
+ACCOUNT_SECONDS = 60.0
 
 
 def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRecord) -> bool:
@@ -42,6 +46,10 @@ def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRe
         previous_assignee_id=event.previous_assignee_id,
     )
     return can_see(actor, view, kinds)
+
+
+def revokes(actor: Actor, event: EventRecord) -> bool:
+    return event.type == "ACCOUNT_REVOKED" and event.recipient_id == actor.user_id
 
 
 def sees_notification(actor: Actor, _kinds: frozenset[TicketKind], event: EventRecord) -> bool:
@@ -86,9 +94,11 @@ async def deliver(
                         yield record
         checked = time.monotonic()
         while True:
-            record = await feed.next(wait=RECHECK_SECONDS)
-            if time.monotonic() - checked >= RECHECK_SECONDS or record is None:
-                await ctx.recheck(every=RECHECK_SECONDS)
+            record = await feed.next(wait=WAKE_SECONDS)
+            if record is not None and revokes(actor, record):
+                raise Unauthenticated("this account's tokens were revoked; log in again")
+            if record is None or time.monotonic() - checked >= WAKE_SECONDS:
+                await ctx.recheck(every=ACCOUNT_SECONDS)
                 actor = await ctx.actor()
                 kinds = actor_kinds(actor)
                 checked = time.monotonic()

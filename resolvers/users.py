@@ -20,6 +20,7 @@ from domain.errors import (
 from domain.policy import Action
 from domain.roles import Role
 from persistence import users as user_rows
+from persistence.events import NewEvent
 from persistence.models import Agent, Customer, User
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork
@@ -175,6 +176,13 @@ async def create_user(ctx: Context, data: CreateUserInput) -> User:
     return user
 
 
+def revoke_tokens(work: UnitOfWork, user: User) -> None:
+    """Every token the user holds stops working; their live subscriptions are told
+    through the event stream (ACCOUNT_REVOKED) and close at once, on every process."""
+    user.token_version += 1
+    work.emit(NewEvent(type="ACCOUNT_REVOKED", actor_id=work.actor_id, recipient_id=user.id))
+
+
 async def _managed_user(session: AsyncSession, user_id: str) -> User:
     pk = decode_id(user_id, "User")
     user = await session.get(User, pk, with_for_update=True)
@@ -207,7 +215,7 @@ async def update_user(ctx: Context, user_id: str, data: UpdateUserInput) -> User
                 agent_pk = user.agent_id
             await _link_for_role(work.session, role, customer_pk, agent_pk)
             if role.value != user.role:
-                user.token_version += 1  # a new role takes effect with a new login
+                revoke_tokens(work, user)  # a new role takes effect with a new login
             user.role, user.customer_id, user.agent_id = role.value, customer_pk, agent_pk
         work.touched(encode_id("User", user.id))
     return user
@@ -220,7 +228,7 @@ async def reset_password(ctx: Context, user_id: str, new_password: str) -> User:
         user = await _managed_user(work.session, user_id)
         passwords.check_new_password(new_password, username=user.username, field="newPassword")
         user.password_hash = await asyncio.to_thread(passwords.hash_password, new_password)
-        user.token_version += 1
+        revoke_tokens(work, user)
         user.failed_logins, user.locked_at = 0, None
         work.touched(encode_id("User", user.id))
     return user
@@ -236,7 +244,7 @@ async def set_user_enabled(ctx: Context, user_id: str, enabled: bool) -> User:
         if user.enabled != enabled:
             user.enabled = enabled
             # Disabling revokes every token the user holds; restoring does not revive them.
-            user.token_version += 1
+            revoke_tokens(work, user)
         work.touched(encode_id("User", user.id))
     return user
 
