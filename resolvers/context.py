@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -49,7 +48,6 @@ class Context:
         self._actor: Actor | None = None
         self._actor_lock = asyncio.Lock()
         self._token_expires_at: datetime | None = None
-        self._checked_at = 0.0
 
     @property
     def settings(self) -> Settings:
@@ -88,7 +86,6 @@ class Context:
         user_id, token_version, self._token_expires_at = read_token(
             self.services.signing_key, token
         )
-        self._checked_at = time.monotonic()
         # One statement: the user and the ticket-kind restrictions that apply to them.
         stmt = (
             select(User, KindRestriction)
@@ -107,16 +104,16 @@ class Context:
             raise Unauthenticated("token revoked; log in again")
         return actor_of(user, [restriction for _, restriction in rows if restriction])
 
-    async def recheck(self, every: float = 60.0) -> None:
-        """For long-lived websockets: the token must not have expired (checked locally),
-        and the account (enabled, token version, kind limits) is looked up again at most
-        every `every` seconds; revocations arrive at once as ACCOUNT_REVOKED events.
-        Raises UNAUTHENTICATED once the user may no longer be served."""
+    def check_token_expiry(self) -> None:
+        """For long-lived websockets (no I/O): UNAUTHENTICATED once the token expired."""
         if self._token_expires_at is not None and utcnow() >= self._token_expires_at:
             raise Unauthenticated("token expired; log in again")
-        if time.monotonic() - self._checked_at >= every:
-            async with self._actor_lock:
-                self._actor = await self._authenticate()
+
+    async def reauthenticate(self) -> None:
+        """Looks the account up again (its kind limits changed); UNAUTHENTICATED if the
+        user may no longer be served."""
+        async with self._actor_lock:
+            self._actor = await self._authenticate()
 
     @asynccontextmanager
     async def write(self, operation: str, *, actor: Actor | None) -> AsyncIterator[UnitOfWork]:

@@ -9,6 +9,7 @@ from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from domain.roles import Role
 from domain.tickets import TicketKind
+from persistence.events import NewEvent
 from persistence.models import KindRestriction, User
 from resolvers.context import Context
 from resolvers.ids import decode_optional_id, encode_id
@@ -42,6 +43,7 @@ async def set_kind_restriction(
         else:
             stmt = select(KindRestriction).where(KindRestriction.role == role.value)  # type: ignore[union-attr]
         row = await session.scalar(stmt)
+        _announce(work, role, user_pk)
         if kinds is None:
             if row is not None:
                 await session.delete(row)
@@ -56,3 +58,15 @@ async def set_kind_restriction(
         await session.flush()
         work.touched(encode_id("KindRestriction", row.id))
     return row
+
+
+def _announce(work: object, role: Role | None, user_pk: int | None) -> None:
+    """Live subscriptions of the users concerned reload their limits at once."""
+    work.emit(  # type: ignore[attr-defined]
+        NewEvent(
+            type="KIND_LIMITS_CHANGED",
+            actor_id=work.actor_id,  # type: ignore[attr-defined]
+            recipient_id=user_pk,
+            payload={"role": role.value} if role else {},
+        )
+    )

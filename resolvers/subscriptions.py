@@ -10,7 +10,6 @@ with fresh loaders, and the account is re-checked as the subscription runs.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncGenerator, Callable
 
 from domain.errors import BadUserInput, Unauthenticated
@@ -28,11 +27,10 @@ log = logging.getLogger("aftersales.subscriptions")
 CLOSE_UNAUTHENTICATED = 4403
 CLOSE_TOO_SLOW = 4413
 
-# How often a waiting subscription checks its token's expiry (no I/O), and how often
-# it looks the account up again (kind limits may have changed); revocations (disable,
-# password reset, role change) arrive as events and close the subscription at once.
+# How often a waiting subscription checks its token's expiry (no I/O). Account changes
+# arrive as events: revocations (disable, password reset, role change) close the
+# subscription at once; changed ticket-kind limits make it reload the account.
 WAKE_SECONDS = 5.0
-ACCOUNT_SECONDS = 60.0
 
 
 def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRecord) -> bool:
@@ -50,6 +48,12 @@ def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRe
 
 def revokes(actor: Actor, event: EventRecord) -> bool:
     return event.type == "ACCOUNT_REVOKED" and event.recipient_id == actor.user_id
+
+
+def limits_changed(actor: Actor, event: EventRecord) -> bool:
+    if event.type != "KIND_LIMITS_CHANGED":
+        return False
+    return event.recipient_id == actor.user_id or event.payload.get("role") == actor.role.value
 
 
 def sees_notification(actor: Actor, _kinds: frozenset[TicketKind], event: EventRecord) -> bool:
@@ -92,17 +96,18 @@ async def deliver(
                     if visible(actor, kinds, record):
                         ctx.loaders_for_event(record.shared)
                         yield record
-        checked = time.monotonic()
         while True:
             record = await feed.next(wait=WAKE_SECONDS)
-            if record is not None and revokes(actor, record):
+            ctx.check_token_expiry()
+            if record is None:
+                continue
+            if revokes(actor, record):
                 raise Unauthenticated("this account's tokens were revoked; log in again")
-            if record is None or time.monotonic() - checked >= WAKE_SECONDS:
-                await ctx.recheck(every=ACCOUNT_SECONDS)
+            if limits_changed(actor, record):
+                await ctx.reauthenticate()
                 actor = await ctx.actor()
                 kinds = actor_kinds(actor)
-                checked = time.monotonic()
-            if record is None or record.sequence <= last:
+            if record.sequence <= last:
                 continue
             last = record.sequence
             if visible(actor, kinds, record):

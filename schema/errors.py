@@ -26,10 +26,12 @@ def public_error(error: GraphQLError) -> GraphQLError:
             path=error.path,
             extensions={"code": original.code, **original.extensions},
         )
-    if original is None or error.path is None:
+    # Errors about the request itself (syntax, validation, variable coercion) are made by
+    # graphql-core and point into the document; an exception escaping a subscription's
+    # source carries neither a path nor document nodes, and is masked below.
+    if original is None or (error.path is None and error.nodes):
         if error.extensions and "code" in error.extensions:
             return error
-        # Raised before execution: the message describes the request, not the server.
         return GraphQLError(
             error.message,
             nodes=error.nodes,
