@@ -45,7 +45,8 @@ def main() -> None:
     stats = pstats.Stats(args.profile)
     by_package: dict[str, float] = defaultdict(float)
     rows = []
-    for (filename, line, name), (_cc, calls, tottime, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+    entries = stats.stats.items()  # type: ignore[attr-defined]
+    for (filename, line, name), (_cc, calls, tottime, _cum, _callers) in entries:
         by_package[package_of(filename)] += tottime
         rows.append(
             (tottime, calls, f"{package_of(filename)}  {Path(filename).name}:{line}({name})")
