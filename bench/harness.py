@@ -279,10 +279,16 @@ def start_app_server(
     last_error: Exception | None = None
     for _attempt in range(3):  # a port taken between free_port() and bind: try another
         port = free_port()
-        command = [aftersales_bin(), "serve", "--no-migrate", "--host", "127.0.0.1"]
-        command += ["--port", str(port)]
+        serve = ["serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)]
+        if whatif():
+            # What-if changes applied in the server process (bench/whatif_serve.py).
+            program = [str(BENCH / "whatif_serve.py"), *serve]
+        else:
+            program = [aftersales_bin(), *serve]
         if profile is not None:
-            command = [sys.executable, "-m", "cProfile", "-o", str(profile), *command]
+            command = [sys.executable, "-m", "cProfile", "-o", str(profile), *program]
+        else:
+            command = [sys.executable, *program] if whatif() else program
         try:
             return Process(name, command, env=env, cwd=workdir, port=port)
         except RuntimeError as exc:
@@ -290,6 +296,11 @@ def start_app_server(
             if "address already in use" not in str(exc).lower():
                 break
     raise RuntimeError(str(last_error))
+
+
+def whatif() -> str:
+    """BENCH_WHATIF: what-if changes for the API servers (see bench/whatif_serve.py)."""
+    return os.environ.get("BENCH_WHATIF", "").strip()
 
 
 def start_python_server(name: str, script: str, args: Sequence[str], *, workdir: Path) -> Process:
@@ -363,6 +374,7 @@ def machine() -> dict[str, Any]:
         "memory": memory,
         "python": platform.python_version(),
         "load": loadavg(),
+        "whatif": whatif() or None,
     }
 
 
@@ -373,6 +385,10 @@ def print_machine(title: str) -> None:
         f"   {info['date']}; {info['cpus']} CPUs ({info['cpu']}), {info['memory']} RAM, "
         f"Python {info['python']}; load average {info['load']}"
     )
+    if whatif():
+        print(
+            f"   !! WHAT-IF run (BENCH_WHATIF={whatif()}): these are not the application's figures"
+        )
 
 
 def dump_json(path: str | None, payload: dict[str, Any]) -> None:
