@@ -19,6 +19,7 @@ from resolvers.records import (
     changed_fields,
     get_for_update,
     live_only,
+    live_reference,
     required,
     search_clause,
 )
@@ -28,11 +29,7 @@ from schema.pagination import Connection
 
 
 async def existing_region(session: AsyncSession, region_pk: int | None) -> int | None:
-    if region_pk is not None:
-        row = await session.get(Region, region_pk)
-        if row is None or row.is_deleted:
-            raise NotFound("region not found", field="regionId")
-    return region_pk
+    return await live_reference(session, Region, region_pk, "regionId")
 
 
 def _visible(stmt: select, actor: Actor) -> select:  # type: ignore[valid-type]

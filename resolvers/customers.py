@@ -22,6 +22,7 @@ from resolvers.records import (
     changed_fields,
     get_for_update,
     live_only,
+    live_reference,
     required,
     search_clause,
 )
@@ -59,14 +60,6 @@ async def _check_code_free(session: AsyncSession, code: str, except_pk: int | No
         stmt = stmt.where(Customer.id != except_pk)
     if await session.scalar(stmt) is not None:
         raise BadUserInput("is already used by another customer", field="code")
-
-
-async def _existing_agent(session: AsyncSession, agent_pk: int | None) -> int | None:
-    if agent_pk is not None:
-        row = await session.get(Agent, agent_pk)
-        if row is None or row.is_deleted:
-            raise NotFound("agent not found", field="agentId")
-    return agent_pk
 
 
 async def _existing_salesperson(session: AsyncSession, user_pk: int | None) -> int | None:
@@ -143,7 +136,7 @@ async def create_customer(ctx: Context, data: CustomerInput) -> Customer:
     salesperson_pk = decode_optional_id(data.salesperson_id, "User", field="salespersonId")
     async with ctx.write("createCustomer", actor=actor) as work:
         await _check_code_free(work.session, row.code)
-        row.agent_id = await _existing_agent(work.session, agent_pk)
+        row.agent_id = await live_reference(work.session, Agent, agent_pk, "agentId")
         row.region_id = await existing_region(work.session, region_pk)
         row.salesperson_id = await _existing_salesperson(work.session, salesperson_pk)
         work.session.add(row)
@@ -169,7 +162,7 @@ async def update_customer(ctx: Context, customer_id: str, patch: CustomerPatch) 
             agent_pk = decode_optional_id(changes["agent_id"], "Agent", field="agentId")
             if actor.role is Role.AGENT and agent_pk != actor.agent_id:
                 raise Forbidden("an agent cannot hand its customers to another agent")
-            changes["agent_id"] = await _existing_agent(work.session, agent_pk)
+            changes["agent_id"] = await live_reference(work.session, Agent, agent_pk, "agentId")
         if "region_id" in changes:
             region_pk = decode_optional_id(changes["region_id"], "Region", field="regionId")
             changes["region_id"] = await existing_region(work.session, region_pk)

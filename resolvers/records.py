@@ -50,6 +50,17 @@ async def get_for_update(session: AsyncSession, model: type[R], pk: int, what: s
     return row
 
 
+async def live_reference(
+    session: AsyncSession, model: type[Base], pk: int | None, field: str
+) -> int | None:
+    """`pk` when it names a live row of `model` (or is None); NOT_FOUND naming `field` else."""
+    if pk is not None:
+        row = await session.get(model, pk)
+        if row is None or getattr(row, "deleted_at", None) is not None:
+            raise NotFound(f"{model.__name__.lower()} not found", field=field)
+    return pk
+
+
 def soft_delete(row: Tracked, actor_id: int | None) -> None:
     if row.deleted_at is None:
         row.deleted_at = utcnow()
