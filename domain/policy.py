@@ -41,6 +41,18 @@ class Action(StrEnum):
     DEVICE_UPDATE = "device.update"
     DEVICE_DELETE = "device.delete"
     AUDIT_READ = "audit.read"
+    PART_READ = "part.read"
+    PART_MANAGE = "part.manage"
+    STOCK_READ = "stock.read"
+    OUTING_READ = "outing.read"
+    OUTING_REQUEST = "outing.request"
+    OUTING_DECIDE = "outing.decide"
+    EXPENSE_CLAIM = "expense.claim"
+    EXPENSE_SETTLE = "expense.settle"
+    PURCHASE_READ = "purchase.read"
+    PURCHASE_MANAGE = "purchase.manage"
+    SALE_READ = "sale.read"
+    SALE_CREATE = "sale.create"
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -65,6 +77,25 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.DEVICE_UPDATE: OFFICE | {AG},
     Action.DEVICE_DELETE: frozenset({A, BO}),
     Action.AUDIT_READ: frozenset({A}),
+    # The catalogue is read by all (agents and customers quote from it); its cost,
+    # minimum and average prices only by staff (domain.parts.sees_cost_prices).
+    Action.PART_READ: EVERYONE,
+    # Catalogue upkeep, stock corrections and imports are back-office work.
+    Action.PART_MANAGE: frozenset({A, BO}),
+    # Movements and engineers' stock carry cost prices: staff only.
+    Action.STOCK_READ: STAFF,
+    # Engineers read their own outing requests (row rule in resolvers.outings).
+    Action.OUTING_READ: STAFF,
+    Action.OUTING_REQUEST: frozenset({ENG}),
+    Action.OUTING_DECIDE: frozenset({A, BO}),
+    Action.EXPENSE_CLAIM: frozenset({ENG}),
+    Action.EXPENSE_SETTLE: frozenset({A, BO}),
+    Action.PURCHASE_READ: frozenset({A, BO}),
+    Action.PURCHASE_MANAGE: frozenset({A, BO}),
+    # Sales are read in each reader's customer scope (customers theirs, agents their
+    # customers'); the office sells.
+    Action.SALE_READ: EVERYONE,
+    Action.SALE_CREATE: OFFICE,
 }
 
 

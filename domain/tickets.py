@@ -52,12 +52,15 @@ class Move(StrEnum):
     FINALIZE_CLOSE = "FINALIZE_CLOSE"
     CANCEL = "CANCEL"
     UPDATE_DIAGNOSIS = "UPDATE_DIAGNOSIS"
+    USE_PARTS = "USE_PARTS"
+    RETURN_PARTS = "RETURN_PARTS"
 
 
 S = TicketStatus
 OPEN: frozenset[TicketStatus] = frozenset(set(S) - {S.CLOSED, S.CANCELLED})
 DISPATCHERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE, Role.CUSTOMER_SERVICE})
 FINAL_CONFIRMERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE})
+PARTS_RECORDERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE, Role.ENGINEER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class Rule:
     sources: frozenset[TicketStatus]
     target: TicketStatus | None
     roles: frozenset[Role]
+    # An engineer may make the move only on a ticket assigned to them.
     assignee_only: bool = False
 
 
@@ -96,6 +100,11 @@ RULES: dict[Move, Rule] = {
     Move.FINALIZE_CLOSE: Rule(frozenset({S.CUSTOMER_CONFIRMED}), S.CLOSED, FINAL_CONFIRMERS),
     Move.CANCEL: Rule(OPEN, S.CANCELLED, DISPATCHERS),
     Move.UPDATE_DIAGNOSIS: Rule(OPEN, None, DISPATCHERS),
+    # Parts are used (and unused ones returned) while the work goes on: by its engineer,
+    # or entered by the back office. Once the close is asked the customer confirms the
+    # charges, so they no longer change.
+    Move.USE_PARTS: Rule(frozenset({S.ACCEPTED, S.IN_PROGRESS}), None, PARTS_RECORDERS, True),
+    Move.RETURN_PARTS: Rule(frozenset({S.ACCEPTED, S.IN_PROGRESS}), None, PARTS_RECORDERS, True),
 }
 
 
@@ -119,7 +128,7 @@ def plan_move(move: Move, ticket: TicketFacts, actor: Actor) -> Plan:
     rule = RULES[move]
     if actor.role not in rule.roles:
         raise Forbidden(f"role {actor.role} may not {move.value.lower().replace('_', ' ')}")
-    if rule.assignee_only and ticket.assignee_id != actor.user_id:
+    if rule.assignee_only and actor.role is Role.ENGINEER and ticket.assignee_id != actor.user_id:
         raise Conflict("this ticket is not (or no longer) assigned to you")
     if ticket.status not in rule.sources:
         raise Conflict(

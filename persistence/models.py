@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -287,6 +288,11 @@ class Notification(Tracked, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # What else a notification may be about (a stock alarm names its part).
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("parts.id"), index=True)
+    outing_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outing_requests.id"), index=True
+    )
     message: Mapped[str] = mapped_column(String(300))
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -316,3 +322,200 @@ class KindRestriction(Tracked, Base):
     role: Mapped[str | None] = mapped_column(String(20), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     kinds: Mapped[list[str]] = mapped_column(JSON)
+
+
+# -- spare parts -----------------------------------------------------------------
+
+
+class Part(Tracked, Base):
+    """A spare part. `on_hand` is the warehouse stock, changed only by stock movements;
+    `average_purchase_price` is the mean of the last three receipts' unit costs."""
+
+    __tablename__ = "parts"
+    __table_args__ = (
+        Index(
+            "uq_parts_part_number_live",
+            "part_number",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_number: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    spec: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
+    cost_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    list_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    minimum_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    alarm_threshold: Mapped[int] = mapped_column(Integer, default=0)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    average_purchase_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class EngineerStock(Base):
+    """Parts an engineer carries (issued to them, not yet used on a ticket or returned)."""
+
+    __tablename__ = "engineer_stock"
+    __table_args__ = (
+        Index("uq_engineer_stock_engineer_part", "engineer_id", "part_id", unique=True),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockMovement(Base):
+    """One change of stock, never updated or deleted: each part's history traces every
+    unit in and out. `quantity` is the signed change of the warehouse stock,
+    `engineer_quantity` that of `engineer_id`'s stock (0 where it is not involved)."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_part_id_id", "part_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    engineer_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    on_hand_after: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    engineer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    purchase_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_orders.id"), index=True
+    )
+    part_sale_id: Mapped[int | None] = mapped_column(ForeignKey("part_sales.id"), index=True)
+    outing_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outing_requests.id"), index=True
+    )
+
+
+class TicketPart(Tracked, Base):
+    """A part used on a ticket: how many, at what unit price, and what it costs the
+    customer (0 under warranty)."""
+
+    __tablename__ = "ticket_parts"
+    __table_args__ = (Index("uq_ticket_parts_ticket_part", "ticket_id", "part_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    charge: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    under_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutingRequest(Tracked, Base):
+    """An engineer's request to go out for a ticket with parts and money."""
+
+    __tablename__ = "outing_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutingRequestPart(Tracked, Base):
+    __tablename__ = "outing_request_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outing_request_id: Mapped[int] = mapped_column(ForeignKey("outing_requests.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class OutingExpense(Tracked, Base):
+    """Money asked for an outing, then reimbursed against receipts: claimed, approved,
+    paid."""
+
+    __tablename__ = "outing_expenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outing_request_id: Mapped[int] = mapped_column(ForeignKey("outing_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # TRAVEL, LODGING, OTHER
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # REQUESTED CLAIMED APPROVED PAID REJECTED
+    claimed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    receipt: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    approved_by_id: Mapped[int | None] = mapped_column(Integer)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    paid_by_id: Mapped[int | None] = mapped_column(Integer)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PurchaseOrder(Tracked, Base):
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    supplier: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(Integer)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PurchaseOrderLine(Tracked, Base):
+    __tablename__ = "purchase_order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    received_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartSale(Tracked, Base):
+    """Parts sold to a customer outside a ticket."""
+
+    __tablename__ = "part_sales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class PartSaleLine(Tracked, Base):
+    """One line of a sale, with the part's prices as they were when it was sold."""
+
+    __tablename__ = "part_sale_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_sale_id: Mapped[int] = mapped_column(ForeignKey("part_sales.id"), index=True)
+    part_id: Mapped[int] = mapped_column(ForeignKey("parts.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    cost_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    list_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    minimum_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -81,6 +81,25 @@ class Loaders:
         self.region_children: DataLoader[int, list[models.Region]] = by_parent(
             models.Region, models.Region.parent_id
         )
+        self.part: DataLoader[int, models.Part | None] = by_id(models.Part)
+        self.ticket_parts: DataLoader[int, list[models.TicketPart]] = by_parent(
+            models.TicketPart, models.TicketPart.ticket_id, models.TicketPart.id
+        )
+        self.outing_request: DataLoader[int, models.OutingRequest | None] = by_id(
+            models.OutingRequest
+        )
+        self.outing_request_parts: DataLoader[int, list[models.OutingRequestPart]] = by_parent(
+            models.OutingRequestPart, models.OutingRequestPart.outing_request_id
+        )
+        self.outing_expenses: DataLoader[int, list[models.OutingExpense]] = by_parent(
+            models.OutingExpense, models.OutingExpense.outing_request_id
+        )
+        self.purchase_order_lines: DataLoader[int, list[models.PurchaseOrderLine]] = by_parent(
+            models.PurchaseOrderLine, models.PurchaseOrderLine.purchase_order_id
+        )
+        self.part_sale_lines: DataLoader[int, list[models.PartSaleLine]] = by_parent(
+            models.PartSaleLine, models.PartSaleLine.part_sale_id
+        )
         if shared:
             for name, loader in list(vars(self).items()):
                 setattr(self, name, Shielded(loader))

@@ -4,6 +4,7 @@ recipient, so each of their open sessions (PC and phone) receives it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,35 +25,59 @@ class Kind:
     CLOSE_REJECTED = "CLOSE_REJECTED"  # to the dispatcher and engineer
     AWAITING_FINAL_CONFIRMATION = "AWAITING_FINAL_CONFIRMATION"  # to the back office
     CANCELLED = "CANCELLED"  # to the engineer
+    STOCK_ALARM = "STOCK_ALARM"  # to ADMIN and BACK_OFFICE: a part at or below its threshold
+    OUTING_REQUESTED = "OUTING_REQUESTED"  # to ADMIN and BACK_OFFICE: an outing to decide
+    OUTING_APPROVED = "OUTING_APPROVED"  # to the engineer
+    OUTING_REJECTED = "OUTING_REJECTED"  # to the engineer
 
 
-def _event(work: UnitOfWork, row: Notification, ticket: Ticket) -> None:
+def _event(work: UnitOfWork, row: Notification, ticket: Ticket | None) -> None:
+    payload: dict[str, Any] = {
+        "notificationId": row.id,
+        "kind": row.kind,
+        "handled": row.handled,
+        "message": row.message,
+    }
+    if ticket is not None:
+        # The ticket's state as of this notification (see resolvers.snapshots).
+        payload.update(status=ticket.status, version=ticket.version, assigneeId=ticket.assignee_id)
+    if row.part_id is not None:
+        payload["partId"] = row.part_id
+    if row.outing_request_id is not None:
+        payload["outingRequestId"] = row.outing_request_id
     work.emit(
         NewEvent(
             type="NOTIFICATION",
             actor_id=work.actor_id,
-            ticket_id=ticket.id,
-            kind=ticket.kind,
-            customer_id=ticket.customer_id,
+            ticket_id=ticket.id if ticket else None,
+            kind=ticket.kind if ticket else None,
+            customer_id=ticket.customer_id if ticket else None,
             recipient_id=row.user_id,
-            payload={
-                "notificationId": row.id,
-                "kind": row.kind,
-                "handled": row.handled,
-                "message": row.message,
-                "status": ticket.status,
-                "version": ticket.version,
-                "assigneeId": ticket.assignee_id,
-            },
+            payload=payload,
         )
     )
 
 
 async def notify(
-    work: UnitOfWork, ticket: Ticket, user_ids: Iterable[int | None], kind: str, message: str
+    work: UnitOfWork,
+    ticket: Ticket | None,
+    user_ids: Iterable[int | None],
+    kind: str,
+    message: str,
+    *,
+    part_id: int | None = None,
+    outing_request_id: int | None = None,
 ) -> None:
+    """One notification per recipient, each an event to every session of theirs."""
     rows = [
-        Notification(user_id=uid, kind=kind, ticket_id=ticket.id, message=message[:300])
+        Notification(
+            user_id=uid,
+            kind=kind,
+            ticket_id=ticket.id if ticket else None,
+            part_id=part_id,
+            outing_request_id=outing_request_id,
+            message=message[:300],
+        )
         for uid in dict.fromkeys(u for u in user_ids if u is not None)
     ]
     if not rows:
@@ -65,21 +90,29 @@ async def notify(
 
 async def settle(
     work: UnitOfWork,
-    ticket: Ticket,
+    ticket: Ticket | None,
     kinds: Iterable[str] | None = None,
     *,
     user_id: int | None = None,
+    part_id: int | None = None,
+    outing_request_id: int | None = None,
 ) -> None:
-    """Marks the ticket's open notifications (of `kinds`, for `user_id`) handled, and
-    tells every session of each recipient."""
-    stmt = select(Notification).where(
-        Notification.ticket_id == ticket.id, Notification.handled.is_(False)
-    )
+    """Marks the open notifications about `ticket` (or the part, or the outing request)
+    handled, of `kinds` and for `user_id` if given, and tells every session of each
+    recipient."""
+    stmt = select(Notification).where(Notification.handled.is_(False))
+    if ticket is not None:
+        stmt = stmt.where(Notification.ticket_id == ticket.id)
+    if part_id is not None:
+        stmt = stmt.where(Notification.part_id == part_id)
+    if outing_request_id is not None:
+        stmt = stmt.where(Notification.outing_request_id == outing_request_id)
+    assert ticket or part_id or outing_request_id, "settle names what it settles"
     if kinds is not None:
         stmt = stmt.where(Notification.kind.in_(list(kinds)))
     if user_id is not None:
         stmt = stmt.where(Notification.user_id == user_id)
-    rows = (await work.session.scalars(stmt)).all()
+    rows = (await work.session.scalars(stmt.order_by(Notification.id))).all()
     now = utcnow()
     for row in rows:
         row.handled, row.handled_at = True, now

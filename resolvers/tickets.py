@@ -198,7 +198,7 @@ async def _idempotent(
 # -- events --------------------------------------------------------------------
 
 
-def _emit(
+def emit_ticket_event(
     work: UnitOfWork,
     type_: str,
     ticket: Ticket,
@@ -288,7 +288,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             await session.execute(update(Ticket).where(Ticket.id == row.id).values(number=number))
             set_committed_value(row, "number", number)
             work.touched(encode_id("Ticket", row.id))
-            _emit(work, "TICKET_CREATED", row, customer, number=row.number)
+            emit_ticket_event(work, "TICKET_CREATED", row, customer, number=row.number)
             if key:
                 await _remember(work, actor, key, "createTicket", row)
         return row
@@ -322,7 +322,7 @@ def _conflict(exc: Conflict, row: Ticket) -> Conflict:
     return exc
 
 
-async def _move(
+async def move_ticket(
     ctx: Context,
     *,
     operation: str,
@@ -442,7 +442,7 @@ async def dispatch_ticket(
         row.accepted_at = None
         await _flush(change)
         reassigned = previous is not None and previous != engineer_pk
-        _emit(
+        emit_ticket_event(
             work,
             "TICKET_REASSIGNED" if reassigned else "TICKET_DISPATCHED",
             row,
@@ -458,7 +458,7 @@ async def dispatch_ticket(
             )
         await notify(work, row, [engineer_pk], Kind.DISPATCHED, f"{row.number} dispatched to you")
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="dispatchTicket",
         move=Move.DISPATCH,
@@ -475,10 +475,10 @@ async def acknowledge_ticket(
     async def apply(change: Change) -> None:
         change.ticket.accepted_at = utcnow()
         await _flush(change)
-        _emit(change.work, "TICKET_ACKNOWLEDGED", change.ticket, change.customer)
+        emit_ticket_event(change.work, "TICKET_ACKNOWLEDGED", change.ticket, change.customer)
         await settle(change.work, change.ticket, [Kind.DISPATCHED], user_id=change.actor.user_id)
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="acknowledgeTicket",
         move=Move.ACKNOWLEDGE,
@@ -504,7 +504,7 @@ async def decline_ticket(
         row.assignee_id = None
         row.accepted_at = None
         await _flush(change)
-        _emit(
+        emit_ticket_event(
             change.work,
             "TICKET_DECLINED",
             row,
@@ -521,7 +521,7 @@ async def decline_ticket(
             f"{row.number} was declined: {cleaned}",
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="declineTicket",
         move=Move.DECLINE,
@@ -558,7 +558,7 @@ async def check_in(
             )
         )
         await _flush(change)
-        _emit(
+        emit_ticket_event(
             change.work,
             "TICKET_CHECKED_IN",
             row,
@@ -568,7 +568,7 @@ async def check_in(
             note=cleaned,
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="checkIn",
         move=Move.CHECK_IN,
@@ -606,9 +606,9 @@ async def add_work_record(
         )
         change.session.add(record)
         await _flush(change)
-        _emit(change.work, "TICKET_WORK_RECORDED", change.ticket, change.customer)
+        emit_ticket_event(change.work, "TICKET_WORK_RECORDED", change.ticket, change.customer)
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="addWorkRecord",
         move=Move.RECORD_WORK,
@@ -632,13 +632,15 @@ async def request_close(
         row = change.ticket
         row.close_summary, row.close_requested_at = cleaned, utcnow()
         await _flush(change)
-        _emit(change.work, "TICKET_CLOSE_REQUESTED", row, change.customer, summary=cleaned)
+        emit_ticket_event(
+            change.work, "TICKET_CLOSE_REQUESTED", row, change.customer, summary=cleaned
+        )
         customers = await ticket_rows.customer_user_ids(change.session, row.customer_id)
         await notify(
             change.work, row, customers, Kind.CLOSE_REQUESTED, f"{row.number}: please confirm"
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="requestClose",
         move=Move.REQUEST_CLOSE,
@@ -670,7 +672,7 @@ async def confirm_close(
         )
         row.confirmed_at = utcnow()
         await _flush(change)
-        _emit(
+        emit_ticket_event(
             change.work,
             "TICKET_CLOSE_CONFIRMED",
             row,
@@ -689,7 +691,7 @@ async def confirm_close(
             f"{row.number} awaits final confirmation",
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="confirmClose",
         move=Move.CONFIRM_CLOSE,
@@ -713,7 +715,7 @@ async def reject_close(
         row = change.ticket
         row.close_requested_at = None
         await _flush(change)
-        _emit(
+        emit_ticket_event(
             change.work,
             "TICKET_CLOSE_REJECTED",
             row,
@@ -730,7 +732,7 @@ async def reject_close(
             f"{row.number}: closing rejected: {cleaned}",
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="rejectClose",
         move=Move.REJECT_CLOSE,
@@ -745,10 +747,10 @@ async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | N
     async def apply(change: Change) -> None:
         change.ticket.closed_at = utcnow()
         await _flush(change)
-        _emit(change.work, "TICKET_CLOSED", change.ticket, change.customer)
+        emit_ticket_event(change.work, "TICKET_CLOSED", change.ticket, change.customer)
         await settle(change.work, change.ticket, [Kind.AWAITING_FINAL_CONFIRMATION])
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="finalizeClose",
         move=Move.FINALIZE_CLOSE,
@@ -767,13 +769,13 @@ async def cancel_ticket(
         row = change.ticket
         row.cancelled_at, row.cancel_reason = utcnow(), cleaned
         await _flush(change)
-        _emit(change.work, "TICKET_CANCELLED", row, change.customer, reason=cleaned)
+        emit_ticket_event(change.work, "TICKET_CANCELLED", row, change.customer, reason=cleaned)
         await settle(change.work, row)
         await notify(
             change.work, row, [row.assignee_id], Kind.CANCELLED, f"{row.number} was cancelled"
         )
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="cancelTicket",
         move=Move.CANCEL,
@@ -791,9 +793,9 @@ async def set_remote_diagnosis(
     async def apply(change: Change) -> None:
         change.ticket.remote_diagnosis = cleaned
         await _flush(change)
-        _emit(change.work, "TICKET_DIAGNOSED", change.ticket, change.customer)
+        emit_ticket_event(change.work, "TICKET_DIAGNOSED", change.ticket, change.customer)
 
-    return await _move(
+    return await move_ticket(
         ctx,
         operation="setRemoteDiagnosis",
         move=Move.UPDATE_DIAGNOSIS,

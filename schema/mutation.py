@@ -35,6 +35,7 @@ from schema.inputs import (
     RegionInput,
     UpdateUserInput,
 )
+from schema.part_fields import PartMutations
 from schema.ticket_inputs import CreateTicketInput, RatingInput, TicketKind, WorkRecordInput
 from schema.ticket_types import KindRestriction, Ticket
 from schema.types import (
@@ -50,7 +51,7 @@ from schema.types import (
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PartMutations):
     @strawberry.mutation(
         description="Returns a bearer token; five wrong passwords lock the account."
     )

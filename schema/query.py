@@ -19,13 +19,14 @@ from resolvers import (
 from resolvers.context import Info
 from schema.inputs import AgentFilter, AuditFilter, CustomerFilter, DeviceFilter, UserFilter
 from schema.pagination import Connection
+from schema.part_fields import PartQueries
 from schema.ticket_inputs import TicketFilter
 from schema.ticket_types import KindRestriction, Notification, Ticket
 from schema.types import Agent, AuditEntry, Customer, Device, Region, User
 
 
 @strawberry.type
-class Query:
+class Query(PartQueries):
     @strawberry.field(description="The user the token belongs to.")
     async def me(self, info: Info) -> User:
         return await users.me(info.context)

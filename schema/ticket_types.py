@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -13,6 +14,7 @@ from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.snapshots import ticket_as_of
 from schema.enums import Role
+from schema.part_types import Part, PartUsage
 from schema.ticket_inputs import TicketKind, TicketSource, TicketStatus
 from schema.types import Customer, Device, Tracked, User
 
@@ -130,6 +132,15 @@ class Ticket(Tracked):
     async def work_records(self, info: Info) -> list[WorkRecord]:
         return await info.context.loaders.ticket_work_records.load(self.id)  # type: ignore[arg-type]
 
+    @strawberry.field(description="Spare parts used on the ticket, one line per part.")
+    async def parts_used(self, info: Info) -> list[PartUsage]:
+        return await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="What the parts used cost the customer (0 under warranty).")
+    async def parts_charge(self, info: Info) -> Decimal:
+        lines = await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
+        return sum((line.charge for line in lines), Decimal("0.00"))
+
     @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
     async def history(self, info: Info) -> list[TicketEvent]:
         return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type]
@@ -165,6 +176,8 @@ class Notification:
     message: str
     at: datetime
     ticket_id: strawberry.Private[int | None]
+    part_id: strawberry.Private[int | None]
+    outing_request_id: strawberry.Private[int | None]
     snapshot: strawberry.Private[dict[str, Any]]
 
     @strawberry.field
@@ -182,6 +195,8 @@ class Notification:
             message=payload.get("message", ""),
             at=event.at,
             ticket_id=event.ticket_id,
+            part_id=payload.get("partId"),
+            outing_request_id=payload.get("outingRequestId"),
             snapshot=payload,
         )
 
@@ -195,6 +210,8 @@ class Notification:
             message=row.message,
             at=row.created_at,
             ticket_id=row.ticket_id,
+            part_id=row.part_id,
+            outing_request_id=row.outing_request_id,
             snapshot={},
         )
 
@@ -206,6 +223,10 @@ class Notification:
         if row is None:
             return None
         return ticket_as_of(row, self.snapshot) if self.snapshot else row  # type: ignore[return-value]
+
+    @strawberry.field(description="The part a STOCK_ALARM is about.")
+    async def part(self, info: Info) -> Part | None:
+        return None if self.part_id is None else await info.context.loaders.part.load(self.part_id)
 
 
 @strawberry.type(description="Ticket kinds a role, or one user, is limited to.")

@@ -67,6 +67,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "CLOSE_REQUESTED": "CLOSE_REQUESTED",
         "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
     },
+    # Spare parts are used (and unused ones returned) while the work goes on; once the
+    # close is asked, the customer confirms the charges, so they stay as they are.
+    "USE_PARTS": {"ACCEPTED": "ACCEPTED", "IN_PROGRESS": "IN_PROGRESS"},
+    "RETURN_PARTS": {"ACCEPTED": "ACCEPTED", "IN_PROGRESS": "IN_PROGRESS"},
 }
 
 DISPATCHER_ROLES = {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"}
@@ -86,10 +90,22 @@ WHO: dict[str, set[str]] = {
     "FINALIZE_CLOSE": {"ADMIN", "BACK_OFFICE"},
     "CANCEL": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
     "UPDATE_DIAGNOSIS": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
+    # The engineer on site records the parts used; the back office (and the admin)
+    # enter them from paper.
+    "USE_PARTS": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
+    "RETURN_PARTS": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
 }
 
 # Moves only the engineer the ticket is assigned to may make.
-ASSIGNEE_ONLY = {"ACKNOWLEDGE", "DECLINE", "CHECK_IN", "RECORD_WORK", "REQUEST_CLOSE"}
+ASSIGNEE_ONLY = {
+    "ACKNOWLEDGE",
+    "DECLINE",
+    "CHECK_IN",
+    "RECORD_WORK",
+    "REQUEST_CLOSE",
+    "USE_PARTS",
+    "RETURN_PARTS",
+}
 # Moves that are the customer's decision.
 CUSTOMER_DECISIONS = {"CONFIRM_CLOSE", "REJECT_CLOSE"}
 

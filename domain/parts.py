@@ -1,0 +1,140 @@
+"""Spare-part rules: stock never negative, alarms, the three-purchase average, prices.
+
+Plain Python: the resolvers lock the rows, these functions decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from domain.errors import BadUserInput
+from domain.roles import STAFF, Actor
+
+CENT = Decimal("0.01")
+# Quantities of one line or one adjustment; a guard against typos, not a business rule.
+MAX_QUANTITY = 1_000_000
+# How many of the latest purchases make the average purchase price.
+PURCHASES_AVERAGED = 3
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "RECEIPT"  # from a purchase order into the warehouse
+    ISSUE_TO_TICKET = "ISSUE_TO_TICKET"  # used on a ticket (from the engineer, else warehouse)
+    ISSUE_TO_ENGINEER = "ISSUE_TO_ENGINEER"  # warehouse -> the engineer's stock
+    RETURN = "RETURN"  # back into the warehouse (unused on a ticket, or from an engineer)
+    SALE = "SALE"  # sold to a customer
+    ADJUSTMENT = "ADJUSTMENT"  # signed correction with a reason (opening stock, stocktake)
+
+
+class AlarmChange(StrEnum):
+    RAISED = "RAISED"
+    CLEARED = "CLEARED"
+
+
+def sees_cost_prices(actor: Actor) -> bool:
+    """Cost, minimum and average purchase prices are for staff; customers and agents
+    never see them."""
+    return actor.role in STAFF
+
+
+def quantity(value: int, field: str) -> int:
+    """A positive quantity of one line."""
+    if value <= 0 or value > MAX_QUANTITY:
+        raise BadUserInput(f"must be between 1 and {MAX_QUANTITY}", field=field)
+    return value
+
+
+def adjustment(value: int, field: str = "quantity") -> int:
+    """A signed, non-zero correction."""
+    if value == 0 or abs(value) > MAX_QUANTITY:
+        raise BadUserInput(f"must be non-zero and at most {MAX_QUANTITY} either way", field=field)
+    return value
+
+
+def take(on_hand: int, wanted: int, *, what: str, field: str = "quantity") -> int:
+    """Stock left after taking `wanted` units; never negative."""
+    if wanted > on_hand:
+        raise BadUserInput(
+            f"only {on_hand} of {what} in stock, {wanted} asked",
+            field=field,
+            available=on_hand,
+        )
+    return on_hand - wanted
+
+
+def below_alarm(on_hand: int, threshold: int) -> bool:
+    """At or below the threshold; a threshold of 0 alarms only when stock runs out."""
+    return on_hand <= threshold
+
+
+def alarm_change(
+    before: int, after: int, threshold_before: int, threshold_after: int
+) -> AlarmChange | None:
+    """Whether a change of stock (or of the threshold) raises or clears the alarm."""
+    was, now = below_alarm(before, threshold_before), below_alarm(after, threshold_after)
+    if now and not was:
+        return AlarmChange.RAISED
+    if was and not now:
+        return AlarmChange.CLEARED
+    return None
+
+
+def average_purchase_price(latest_first: Sequence[Decimal]) -> Decimal | None:
+    """The mean of the last three purchase unit prices (fewer if there were fewer)."""
+    prices = list(latest_first[:PURCHASES_AVERAGED])
+    if not prices:
+        return None
+    return (sum(prices, Decimal(0)) / len(prices)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Prices:
+    cost: Decimal
+    list: Decimal
+    minimum: Decimal
+
+
+def check_prices(prices: Prices) -> None:
+    """A part's own prices: the minimum may not be above the list price."""
+    if prices.minimum > prices.list:
+        raise BadUserInput("must not be above the list price", field="minimumPrice")
+
+
+def selling_price(prices: Prices, asked: Decimal | None, *, field: str) -> Decimal:
+    """The unit price a part is sold at: the list price unless a discount is given,
+    which may go down to the minimum price and no lower; never above list."""
+    if asked is None:
+        return prices.list
+    if not asked.is_finite():
+        raise BadUserInput("is not a number", field=field)
+    price = asked.quantize(CENT, rounding=ROUND_HALF_UP)
+    if price < prices.minimum:
+        raise BadUserInput("is below the minimum price of this part", field=field)
+    if price > prices.list:
+        raise BadUserInput("is above the list price of this part", field=field)
+    return price
+
+
+def line_charge(unit_price: Decimal, count: int, *, under_warranty: bool) -> Decimal:
+    """What the customer pays for parts used on a ticket: nothing under warranty."""
+    if under_warranty:
+        return Decimal("0.00")
+    return (unit_price * count).quantize(CENT)
+
+
+def merge_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Quantities per part, in first-seen order (a part named twice is added up)."""
+    merged: dict[int, int] = {}
+    for part_id, count in lines:
+        merged[part_id] = merged.get(part_id, 0) + count
+    return merged
+
+
+def split_issue(engineer_has: int, wanted: int) -> tuple[int, int]:
+    """Parts used on a ticket come out of what its engineer carries first, then out of
+    the warehouse: (from the engineer, from the warehouse)."""
+    from_engineer = min(engineer_has, wanted)
+    return from_engineer, wanted - from_engineer
