@@ -22,6 +22,7 @@ from resolvers import (
 from resolvers.context import Info
 from resolvers.records import set_deleted
 from schema.enums import Role
+from schema.import_fields import ImportMutations
 from schema.inputs import (
     AgentInput,
     AgentPatch,
@@ -35,7 +36,10 @@ from schema.inputs import (
     RegionInput,
     UpdateUserInput,
 )
+from schema.outing_fields import OutingMutations
 from schema.part_fields import PartMutations
+from schema.purchase_order_fields import PurchaseOrderMutations
+from schema.sale_fields import SaleMutations
 from schema.ticket_inputs import CreateTicketInput, RatingInput, TicketKind, WorkRecordInput
 from schema.ticket_types import KindRestriction, Ticket
 from schema.types import (
@@ -51,7 +55,13 @@ from schema.types import (
 
 
 @strawberry.type
-class Mutation(PartMutations):
+class Mutation(
+    PartMutations,
+    PurchaseOrderMutations,
+    OutingMutations,
+    SaleMutations,
+    ImportMutations,
+):
     @strawberry.mutation(
         description="Returns a bearer token; five wrong passwords lock the account."
     )

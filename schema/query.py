@@ -17,16 +17,26 @@ from resolvers import (
     users,
 )
 from resolvers.context import Info
+from schema.import_fields import ImportQueries
 from schema.inputs import AgentFilter, AuditFilter, CustomerFilter, DeviceFilter, UserFilter
+from schema.outing_fields import OutingQueries
 from schema.pagination import Connection
 from schema.part_fields import PartQueries
+from schema.purchase_order_fields import PurchaseOrderQueries
+from schema.sale_fields import SaleQueries
 from schema.ticket_inputs import TicketFilter
 from schema.ticket_types import KindRestriction, Notification, Ticket
 from schema.types import Agent, AuditEntry, Customer, Device, Region, User
 
 
 @strawberry.type
-class Query(PartQueries):
+class Query(
+    PartQueries,
+    PurchaseOrderQueries,
+    OutingQueries,
+    SaleQueries,
+    ImportQueries,
+):
     @strawberry.field(description="The user the token belongs to.")
     async def me(self, info: Info) -> User:
         return await users.me(info.context)
