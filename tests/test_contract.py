@@ -19,11 +19,6 @@ NOT_YET_BUILT: set[str] = {
     "CreateOutingRequest",
     "ApproveOutingRequest",
     "RejectOutingRequest",
-    "CreatePurchaseOrder",
-    "ReviewPurchaseOrder",
-    "ApprovePurchaseOrder",
-    "IssuePurchaseOrder",
-    "ReceivePurchaseOrder",
 }
 
 
