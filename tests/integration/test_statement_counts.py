@@ -7,6 +7,7 @@ that every statement the engine executes can be counted.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,7 +16,17 @@ from starlette.requests import Request
 from domain.passwords import hash_password
 from persistence import migrations
 from persistence.db import count_statements, make_engine, make_sessionmaker
-from persistence.models import Agent, Contact, Customer, Device, Region, Ticket, User
+from persistence.models import (
+    Agent,
+    Contact,
+    Customer,
+    Device,
+    Part,
+    Region,
+    Ticket,
+    TicketPart,
+    User,
+)
 from resolvers.context import Context, Services
 from resolvers.tokens import issue_token
 from schema.root import build_schema
@@ -75,17 +86,38 @@ async def services(database_url: str) -> AsyncIterator[Services]:
             )
             session.add(device)
             await session.flush()
+            part = Part(
+                part_number=f"P-{i:05d}",
+                name=f"Part {i}",
+                unit="pcs",
+                cost_price=Decimal("6.00"),
+                list_price=Decimal("10.00"),
+                minimum_price=Decimal("8.00"),
+                alarm_threshold=3,
+                on_hand=i % 7,
+                average_purchase_price=Decimal("6.50"),
+            )
+            ticket = Ticket(
+                number=f"T-2026-{i + 1:06d}",
+                kind="REPAIR",
+                status="DISPATCHED",
+                severity=1 + i % 4,
+                source="PHONE",
+                customer_id=customer.id,
+                device_id=device.id,
+                description=f"fault {i}",
+                assignee_id=engineer.id if i % 2 else engineer2.id,
+                version=1,
+            )
+            session.add_all([part, ticket])
+            await session.flush()
             session.add(
-                Ticket(
-                    number=f"T-2026-{i + 1:06d}",
-                    kind="REPAIR",
-                    status="DISPATCHED",
-                    severity=1 + i % 4,
-                    source="PHONE",
-                    customer_id=customer.id,
-                    device_id=device.id,
-                    description=f"fault {i}",
-                    assignee_id=engineer.id if i % 2 else engineer2.id,
+                TicketPart(
+                    ticket_id=ticket.id,
+                    part_id=part.id,
+                    quantity=1,
+                    unit_price=Decimal("10.00"),
+                    charge=Decimal("10.00"),
                 )
             )
     yield Services(settings=settings, engine=engine, sessionmaker=sessionmaker, signing_key=KEY)
@@ -147,12 +179,42 @@ query ($first: Int) {
 }"""
 
 
+PARTS = """
+query ($first: Int) {
+  parts(first: $first) {
+    totalCount
+    edges { node {
+      id partNumber name onHand alarmThreshold belowAlarm
+      listPrice costPrice minimumPrice averagePurchasePrice
+    } }
+  }
+}"""
+
+BOARD_WITH_PARTS = """
+query ($first: Int) {
+  tickets(first: $first, filter: {status: [DISPATCHED]}) {
+    totalCount
+    edges { node {
+      id number status customer { name } partsCharge
+      partsUsed { quantity charge part { partNumber onHand } }
+    } }
+  }
+}"""
+
+
 # Account check (with its ticket-kind limits), COUNT, page, then one statement per
-# kind of nested record. The dispatcher board (tickets) is held to 6.
+# kind of nested record. The dispatcher board (tickets) is held to 6; the parts list
+# (stock and average price live on the part row) to 3.
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [(DEVICES, 3 + 2), (CUSTOMERS, 3 + 6), (BOARD, 3 + 3)],
-    ids=["devices", "customers", "board"],
+    [
+        (DEVICES, 3 + 2),
+        (CUSTOMERS, 3 + 6),
+        (BOARD, 3 + 3),
+        (PARTS, 3),
+        (BOARD_WITH_PARTS, 3 + 3),
+    ],
+    ids=["devices", "customers", "board", "parts", "board-with-parts"],
 )
 async def test_page_of_100_costs_what_a_page_of_5_costs(
     services: Services, query: str, expected: int
@@ -160,7 +222,7 @@ async def test_page_of_100_costs_what_a_page_of_5_costs(
     small, small_count = await run(services, query, 5)
     large, large_count = await run(services, query, 100)
 
-    name = next(n for n in ("devices", "customers", "tickets") if f"{n}(" in query)
+    name = next(n for n in ("devices", "customers", "tickets", "parts") if f"{n}(" in query)
     assert len(small[name]["edges"]) == 5
     assert len(large[name]["edges"]) == 100
     assert large[name]["totalCount"] == ROWS
