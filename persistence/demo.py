@@ -1,8 +1,10 @@
 """A small, believable demo data set (`aftersales seed-demo`).
 
 Regions, two reseller agents, six customers with contacts and a communication log,
-twelve devices, and one user of every role sharing the password `demo-pass-2026`.
-Loaded in one transaction; running it again changes nothing. Tickets come later."""
+twelve devices, one user of every role sharing the password `demo-pass-2026`, a few
+tickets in different states, and a small parts catalogue with opening stock (one part
+just above its alarm threshold, to watch an alarm go off). Loaded in one transaction;
+running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ from persistence.models import (
     Contact,
     Customer,
     Device,
+    Part,
     Region,
+    StockMovement,
     Ticket,
     User,
 )
@@ -401,6 +405,9 @@ async def _load(session: AsyncSession) -> str:
 
     await session.flush()
     tickets = await _load_tickets(session, customers)
+    admin = await session.scalar(select(User).where(User.username == MARKER_USER))
+    assert admin is not None
+    parts = await _load_parts(session, admin)
 
     session.add(
         AuditEntry(
@@ -422,6 +429,7 @@ async def _load(session: AsyncSession) -> str:
         f"{contacts} contacts, {len(_COMMUNICATIONS)} communication log entries",
         f"  devices      {len(_DEVICES)} ({ours} bought from us, {in_warranty} under warranty)",
         f"  tickets      {tickets} (new, dispatched, accepted, in progress; with their events)",
+        f"  parts        {parts} with opening stock ({_PARTS[0][0]}: 3 left, threshold 2)",
         f"logins (password for all: {DEMO_PASSWORD}):",
     ]
     for username, display_name, role, _phone, _email, customer_code, agent_key in _USERS:
@@ -462,6 +470,53 @@ _TICKETS: list[tuple[str, str, int, str, str | None, list[str]]] = [
         ["DISPATCHED", "ACKNOWLEDGED", "CHECKED_IN"],
     ),
 ]
+
+# part number, name, spec, unit, brand it fits, cost, list, minimum, threshold, stock
+_PARTS = [
+    ("SV-ENC-17", "伺服电机编码器", "17-bit absolute", "pcs", "FANUC", "180", "320", "280", 2, 3),
+    ("BRG-6204", "深沟球轴承", "6204-2RS", "pcs", "SKF", "12.5", "28", "22", 10, 60),
+    ("BLT-HTD5M", "同步带", "HTD 5M-800-25", "pcs", "Gates", "46", "95", "80", 4, 12),
+    ("FLT-HYD-10", "液压滤芯", "10 µm, 160 l/min", "pcs", None, "65", "130", "110", 5, 9),
+    ("CBL-ENC-5M", "编码器电缆", "5 m, shielded", "pcs", "SIEMENS", "85", "160", "140", 3, 8),
+    ("RLY-24V", "中间继电器", "24 V DC, 2 CO", "pcs", "Omron", "18", "45", "36", 10, 25),
+    ("GRS-EP2", "润滑脂", "EP2, 400 g", "can", None, "22", "48", "40", 6, 30),
+    ("FAN-120", "散热风扇", "120 mm, 24 V", "pcs", None, "35", "75", "60", 4, 6),
+]
+
+
+async def _load_parts(session: AsyncSession, admin: User) -> int:
+    """The catalogue, each part's opening stock as a movement (its history starts there)."""
+    for number, name, spec, unit, brand, cost, price, minimum, threshold, stock in _PARTS:
+        part = Part(
+            part_number=number,
+            name=name,
+            spec=spec,
+            unit=unit,
+            brand=brand,
+            cost_price=Decimal(cost),
+            list_price=Decimal(price),
+            minimum_price=Decimal(minimum),
+            alarm_threshold=threshold,
+            on_hand=stock,
+        )
+        session.add(part)
+        await session.flush()
+        if stock:
+            session.add(
+                StockMovement(
+                    part_id=part.id,
+                    kind="ADJUSTMENT",
+                    quantity=stock,
+                    engineer_quantity=0,
+                    unit_cost=part.cost_price,
+                    on_hand_after=stock,
+                    at=utcnow(),
+                    actor_id=admin.id,
+                    reason="opening stock (demo)",
+                )
+            )
+    return len(_PARTS)
+
 
 _STATUS_AFTER = {
     "DISPATCHED": "DISPATCHED",
