@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import ID
@@ -12,11 +12,17 @@ from strawberry.scalars import JSON
 
 from resolvers.context import Info
 from resolvers.ids import encode_id
+from resolvers.outings import readable_request
 from resolvers.snapshots import ticket_as_of
 from schema.enums import Role
 from schema.part_types import Part, PartUsage
 from schema.ticket_inputs import TicketKind, TicketSource, TicketStatus
 from schema.types import Customer, Device, Tracked, User
+
+if TYPE_CHECKING:
+    from schema.outing_types import OutingRequest
+
+LazyOutingRequest = Annotated["OutingRequest", strawberry.lazy("schema.outing_types")]
 
 SNAPSHOT_KEYS = {"status", "version", "assigneeId", "notificationId", "kind", "handled", "message"}
 
@@ -227,6 +233,10 @@ class Notification:
     @strawberry.field(description="The part a STOCK_ALARM is about.")
     async def part(self, info: Info) -> Part | None:
         return None if self.part_id is None else await info.context.loaders.part.load(self.part_id)
+
+    @strawberry.field(description="The outing request an OUTING_* notification is about.")
+    async def outing_request(self, info: Info) -> LazyOutingRequest | None:
+        return await readable_request(info.context, self.outing_request_id)  # type: ignore[return-value]
 
 
 @strawberry.type(description="Ticket kinds a role, or one user, is limited to.")
