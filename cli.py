@@ -1,9 +1,11 @@
-"""The `aftersales` command line: serve, migrate, create-user, seed-demo."""
+"""The `aftersales` command line: serve, migrate, create-user, seed-demo, import-parts."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +18,13 @@ from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import User
 from settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from domain.roles import Actor
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.part_import import ImportSummary
 
 cli = typer.Typer(help="Aftersales: after-sales service platform.", no_args_is_help=True)
 
@@ -141,6 +150,112 @@ def seed_demo() -> None:
     url = settings().database_url
     migrations.upgrade(url)
     typer.echo(asyncio.run(seed(url)))
+
+
+# Bigger than any 20,000-row export; a guard against pointing the command at the wrong file.
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+@cli.command("import-parts")
+def import_parts(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV (UTF-8 or GBK) or .xlsx export of the ERP's parts.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    as_user: Annotated[
+        str,
+        typer.Option(
+            "--as", help="Username of the ADMIN or BACK_OFFICE user the import is recorded under."
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+) -> None:
+    """Import parts and their stock from a Kingdee K3 export (CSV or XLSX).
+
+    New part numbers create parts with their opening stock; known ones get the catalogue
+    fields the file gives and are counted to its quantity (stocktake adjustments). All
+    rows or none: any bad row is reported with its row number and nothing is written."""
+    from domain.part_import import read_file
+    from resolvers.part_import import MAX_ROWS_CLI
+
+    if file.stat().st_size > MAX_IMPORT_BYTES:
+        typer.echo(f"refused: {file} is larger than {MAX_IMPORT_BYTES // 2**20} MB", err=True)
+        raise typer.Exit(1)
+    url = settings().database_url
+    migrations.upgrade(url)
+    try:
+        table = read_file(file.read_bytes(), max_rows=MAX_ROWS_CLI)
+        summary = asyncio.run(_import_parts(url, as_user, table, dry_run, file.name))
+    except DomainError as exc:
+        rows = exc.extensions.get("rows")
+        if not rows:
+            typer.echo(f"refused: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        for row in rows:
+            typer.echo(f"row {row['row']}: {row['reason']}", err=True)
+        count = exc.extensions.get("errorCount", len(rows))
+        if count > len(rows):
+            typer.echo(f"... and {count - len(rows)} more", err=True)
+        typer.echo(f"refused: nothing imported from {file.name}: {count} errors", err=True)
+        raise typer.Exit(1) from None
+    done = "checked (dry run, nothing written)" if summary.dry_run else "imported"
+    typer.echo(
+        f"{done} {summary.rows} rows of {file.name}: {summary.created} parts created, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.stock_adjusted} stock adjustments"
+    )
+
+
+async def _import_parts(
+    url: str, username: str, table: list[list[object]], dry_run: bool, source: str
+) -> ImportSummary:
+    from resolvers.context import actor_of
+    from resolvers.part_import import MAX_ROWS_CLI, import_parts
+
+    engine = make_engine(url)
+    try:
+        sessionmaker = make_sessionmaker(engine)
+        async with sessionmaker() as session:
+            user = await session.scalar(select(User).where(User.username == username))
+        if user is None or not user.enabled or user.is_deleted:
+            raise DomainError(f"no enabled user named {username!r} (--as)")
+        return await import_parts(
+            _CliWriter(sessionmaker),
+            actor_of(user),
+            table,
+            max_rows=MAX_ROWS_CLI,
+            dry_run=dry_run,
+            source=source,
+        )
+    finally:
+        await engine.dispose()
+
+
+class _CliWriter:
+    """Units of work for the command line: `Context.write` without a request (no ip;
+    the servers' relays pick the events up from the table on their next poll)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    def write(
+        self, operation: str, *, actor: Actor | None
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        from persistence.unit_of_work import unit_of_work
+
+        return unit_of_work(
+            self.sessionmaker,
+            actor_id=actor.user_id if actor else None,
+            operation=operation,
+            ip=None,
+        )
 
 
 def main() -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import strawberry
+
+from domain.part_import import FileFormat
+from resolvers import part_import
+from resolvers.context import Info
+from schema.import_types import ImportFormat, ImportResult
 
 
 @strawberry.type
@@ -12,4 +19,21 @@ class ImportQueries:
 
 @strawberry.type
 class ImportMutations:
-    pass
+    @strawberry.mutation(
+        description="Parts and opening stock from an ERP export (Kingdee K3 headers in "
+        "Chinese, or English), at most 2,000 rows and 2 MB: new part numbers create parts "
+        "with their stock, known ones are updated and counted to the quantity given. All "
+        "rows or none: any bad row is a BAD_USER_INPUT error whose `extensions.rows` lists "
+        "every bad row as {row, reason} (the header is row 1). ADMIN and BACK_OFFICE."
+    )
+    async def import_parts(
+        self,
+        info: Info,
+        content: str,
+        format: ImportFormat | None = ImportFormat.CSV,  # type: ignore[attr-defined]
+        dry_run: bool = False,
+    ) -> ImportResult:
+        summary = await part_import.import_content(
+            info.context, content, format or FileFormat.CSV, dry_run
+        )
+        return ImportResult(**asdict(summary))

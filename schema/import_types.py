@@ -1,0 +1,25 @@
+"""Types of imports: the file formats and what an import did."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.part_import import FileFormat
+
+ImportFormat = strawberry.enum(
+    FileFormat,
+    name="ImportFormat",
+    description="CSV: `content` is the text. XLSX: `content` is the .xlsx file in base64.",
+)
+
+
+@strawberry.type(description="What an import did (or, on a dry run, would do).")
+class ImportResult:
+    rows: int = strawberry.field(description="Data rows read (blank and total lines aside).")
+    created: int = strawberry.field(description="New parts.")
+    updated: int = strawberry.field(description="Existing parts whose catalogue fields changed.")
+    unchanged: int = strawberry.field(description="Existing parts whose fields were already so.")
+    stock_adjusted: int = strawberry.field(
+        description="ADJUSTMENT movements written: opening stock and stocktakes."
+    )
+    dry_run: bool = strawberry.field(description="Checked only: nothing was written.")
