@@ -162,6 +162,7 @@ def import_parts(
         Path,
         typer.Argument(
             help="A CSV (UTF-8 or GBK) or .xlsx export of the ERP's parts.",
+            metavar="FILE",
             exists=True,
             dir_okay=False,
             readable=True,

@@ -31,9 +31,10 @@ class ImportMutations:
         info: Info,
         content: str,
         format: ImportFormat | None = ImportFormat.CSV,  # type: ignore[attr-defined]
-        dry_run: bool = False,
+        dry_run: bool | None = False,
     ) -> ImportResult:
+        # Both optional arguments take an explicit null as their default.
         summary = await part_import.import_content(
-            info.context, content, format or FileFormat.CSV, dry_run
+            info.context, content, format or FileFormat.CSV, bool(dry_run)
         )
         return ImportResult(**asdict(summary))
