@@ -456,6 +456,7 @@ class OutingExpense(Tracked, Base):
     status: Mapped[str] = mapped_column(String(20))  # REQUESTED CLAIMED APPROVED PAID REJECTED
     claimed_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     receipt: Mapped[str | None] = mapped_column(String(200))
+    claim_note: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     approved_by_id: Mapped[int | None] = mapped_column(Integer)
@@ -463,6 +464,9 @@ class OutingExpense(Tracked, Base):
     paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     paid_by_id: Mapped[int | None] = mapped_column(Integer)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejection_note: Mapped[str | None] = mapped_column(Text)
+    rejected_by_id: Mapped[int | None] = mapped_column(Integer)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PurchaseOrder(Tracked, Base):
@@ -477,9 +481,12 @@ class PurchaseOrder(Tracked, Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(Integer)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(Integer)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(Integer)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class PurchaseOrderLine(Tracked, Base):

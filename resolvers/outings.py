@@ -167,11 +167,14 @@ async def _conclude(
     tells the engineer (unless they cancelled it themselves) and every screen watching
     the ticket."""
     row.status = decision.value
-    row.decided_by_id, row.decided_at, row.decision_note = actor.user_id, utcnow(), note
+    now = utcnow()
+    row.decided_by_id, row.decided_at, row.decision_note = actor.user_id, now, note
     if decision is not OutingStatus.APPROVED:
         # Nothing of a refused outing is reimbursed.
         for expense in await _expense_rows(work.session, row.id):
             expense.status = ExpenseStatus.REJECTED.value
+            expense.rejected_by_id, expense.rejected_at = actor.user_id, now
+            expense.rejection_note = f"the outing was {decision.value.lower()}"
     await work.session.flush()
     request_id = encode_id("OutingRequest", row.id)
     work.touched(request_id)
@@ -345,8 +348,7 @@ async def claim_expense(
         rules.check_claimable(OutingStatus(request.status))
         row.status = rules.expense_move(ExpenseMove.CLAIM, ExpenseStatus(row.status)).value
         row.claimed_amount, row.receipt, row.claimed_at = claimed, cleaned_receipt, utcnow()
-        if cleaned_note is not None:
-            row.note = cleaned_note
+        row.claim_note = cleaned_note
         work.touched(encode_id("OutingExpense", row.id))
         work.detail = {"amount": str(claimed), "receipt": cleaned_receipt}
     return row
@@ -387,8 +389,8 @@ async def reject_expense(ctx: Context, expense_id: str, note: str) -> OutingExpe
     async with ctx.write("rejectExpense", actor=actor) as work:
         row = await _lock_expense(work.session, expense_id)
         row.status = rules.expense_move(ExpenseMove.REJECT, ExpenseStatus(row.status)).value
+        row.rejection_note, row.rejected_by_id, row.rejected_at = cleaned, actor.user_id, utcnow()
         work.touched(encode_id("OutingExpense", row.id))
-        # The reason is kept in the audit entry (the expense row has no column for it).
         work.detail = {"note": cleaned}
     return row
 

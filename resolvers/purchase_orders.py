@@ -133,9 +133,10 @@ async def _step(
         elif step is Step.APPROVE:
             row.approved_by_id, row.approved_at = actor.user_id, now
         elif step is Step.ISSUE:
-            row.issued_at = now
+            row.issued_by_id, row.issued_at = actor.user_id, now
         elif step is Step.CANCEL:
-            row.cancelled_at = now
+            row.cancelled_by_id, row.cancelled_at = actor.user_id, now
+            row.cancel_reason = detail.get("reason")
         work.detail = {"from": row.status, "to": target.value, **detail}
         row.status = target.value
         work.touched(_global_id(row.id))

@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Callable
 
 from domain.errors import BadUserInput, Unauthenticated
 from domain.roles import Actor
-from domain.ticket_access import TicketView, can_see
+from domain.ticket_access import TicketView, can_see, sees_event_type
 from domain.tickets import TicketKind
 from persistence.events import events_after
 from realtime.relay import EventRecord, SubscriberTooSlow
@@ -35,6 +35,8 @@ WAKE_SECONDS = 5.0
 
 def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRecord) -> bool:
     if event.recipient_id is not None or event.ticket_id is None or event.kind is None:
+        return False
+    if not sees_event_type(actor, event.type):
         return False
     view = TicketView(
         kind=TicketKind(event.kind),

@@ -44,15 +44,22 @@ class OutingPartLine:
 class OutingExpense(Tracked):
     kind: ExpenseKind
     amount: Decimal = strawberry.field(description="Asked for with the outing.")
-    note: str | None = strawberry.field(description="The engineer's; a claim may replace it.")
+    note: str | None = strawberry.field(description="The engineer's, with the request.")
     status: ExpenseStatus
     claimed_amount: Decimal | None
     receipt: str | None = strawberry.field(description="The receipt's reference.")
+    claim_note: str | None = strawberry.field(description="The engineer's, with the claim.")
     claimed_at: datetime | None
     approved_amount: Decimal | None
     approved_at: datetime | None
     paid_amount: Decimal | None
     paid_at: datetime | None
+    rejection_note: str | None = strawberry.field(description="Why it was rejected.")
+    rejected_at: datetime | None
+
+    @strawberry.field
+    async def rejected_by(self, info: Info) -> User | None:
+        return await _user(info, self.rejected_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def approved_by(self, info: Info) -> User | None:

@@ -57,6 +57,7 @@ class PurchaseOrder(Tracked):
         description="When the latest receipt was taken in (complete once RECEIVED)."
     )
     cancelled_at: datetime | None
+    cancel_reason: str | None
 
     @strawberry.field
     async def reviewed_by(self, info: Info) -> User | None:
@@ -65,6 +66,14 @@ class PurchaseOrder(Tracked):
     @strawberry.field(description="The second reviewer: never the same person as reviewedBy.")
     async def approved_by(self, info: Info) -> User | None:
         return await _user(info, self.approved_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def issued_by(self, info: Info) -> User | None:
+        return await _user(info, self.issued_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def cancelled_by(self, info: Info) -> User | None:
+        return await _user(info, self.cancelled_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="In the order they were entered.")
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:

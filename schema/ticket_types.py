@@ -10,6 +10,7 @@ import strawberry
 from strawberry import ID
 from strawberry.scalars import JSON
 
+from domain.ticket_access import sees_event_type
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.outings import readable_request
@@ -149,7 +150,9 @@ class Ticket(Tracked):
 
     @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
     async def history(self, info: Info) -> list[TicketEvent]:
-        return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type]
+        actor = await info.context.actor()
+        events = await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type]
+        return [event for event in events if sees_event_type(actor, event.type)]  # type: ignore[misc]
 
 
 @strawberry.type(description="One change of a ticket; `ticket` shows its state right after it.")

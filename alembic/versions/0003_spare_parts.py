@@ -1,8 +1,8 @@
 """spare parts
 
-Revision ID: 5f4419a92251
+Revision ID: 9e4cbc5c66bb
 Revises: 0002_tickets
-Create Date: 2026-11-29 17:44:49.307921
+Create Date: 2026-11-29 18:02:22.573482
 """
 
 from collections.abc import Sequence
@@ -58,9 +58,12 @@ def upgrade() -> None:
     sa.Column('reviewed_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.Column('issued_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('received_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_by_id', sa.Integer(), nullable=True),
     sa.Column('cancelled_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
     sa.Column('created_at', persistence.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', persistence.types.UTCDateTime(timezone=True), nullable=False),
@@ -207,6 +210,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('claimed_amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('receipt', sa.String(length=200), nullable=True),
+    sa.Column('claim_note', sa.Text(), nullable=True),
     sa.Column('claimed_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
@@ -214,6 +218,9 @@ def upgrade() -> None:
     sa.Column('paid_amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('paid_by_id', sa.Integer(), nullable=True),
     sa.Column('paid_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rejection_note', sa.Text(), nullable=True),
+    sa.Column('rejected_by_id', sa.Integer(), nullable=True),
+    sa.Column('rejected_at', persistence.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', persistence.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', persistence.types.UTCDateTime(timezone=True), nullable=False),

@@ -18,15 +18,16 @@ import pytest
 from . import parts_helpers as ph
 from . import ticket_helpers as th
 from .client import Server, UserHandle, assert_error, assert_ok
-from .live_helpers import TICKET_EVENTS, Api, live, of_ticket
+from .live_helpers import DIAGNOSE, TICKET_EVENTS, Api, live, of_ticket
 from .ticket_helpers import TicketWorld
 
 BAD, CONFLICT, FORBIDDEN, NOT_FOUND = "BAD_USER_INPUT", "CONFLICT", "FORBIDDEN", "NOT_FOUND"
 WAIT = 5.0
 
 EXPENSE = (
-    "id kind amount note status claimedAmount receipt claimedAt approvedAmount"
+    "id kind amount note status claimedAmount receipt claimNote claimedAt approvedAmount"
     " approvedBy { id } approvedAt paidAmount paidBy { id } paidAt outingRequest { id }"
+    " rejectionNote rejectedBy { id } rejectedAt"
 )
 OUTING = (
     "id status note decisionNote decidedAt decidedBy { id } engineer { id } ticket { id }"
@@ -413,6 +414,19 @@ def test_rejection_needs_a_reason_and_refuses_the_money_too(
         "OUTING_REQUESTED",
         "OUTING_REJECTED",
     ]
+    assert rejected["expenses"][0]["rejectionNote"] == "the outing was rejected"
+    # Outings are the company's own logistics: the customer and the agent see the
+    # ticket's history without them; the dispatcher and the engineer with them.
+    for outsider in (world.customer_user, world.agent_user):
+        seen = assert_ok(server.gql(HISTORY, {"id": ticket["id"]}, outsider.token))["ticket"]
+        assert [e["type"] for e in seen["history"] if e["type"].startswith("OUTING_")] == []
+        assert seen["history"]  # the rest of the history is there
+    for insider in (world.dispatcher, world.engineer):
+        seen = assert_ok(server.gql(HISTORY, {"id": ticket["id"]}, insider.token))["ticket"]
+        assert [e["type"] for e in seen["history"] if e["type"].startswith("OUTING_")] == [
+            "OUTING_REQUESTED",
+            "OUTING_REJECTED",
+        ]
     expense = rejected["expenses"][0]["id"]
     claim = server.gql(
         CLAIM, {"id": expense, "amount": "80", "receipt": "R-1"}, world.engineer.token
@@ -586,7 +600,8 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
     )["claimExpense"]
     assert claimed["status"] == "CLAIMED"
     assert (money(claimed["claimedAmount"]), claimed["receipt"]) == (Decimal("250.00"), "TAXI-0042")
-    assert claimed["note"] == "Taxi both ways" and claimed["claimedAt"] is not None
+    assert claimed["claimNote"] == "Taxi both ways" and claimed["claimedAt"] is not None
+    assert claimed["note"] is None  # the request's own note is kept apart
     assert claimed["outingRequest"] == {"id": outing["id"]}
     again = assert_error(claim(server, world.engineer.token, travel, "260"), CONFLICT)
     assert again["extensions"]["currentStatus"] == "CLAIMED"
@@ -619,6 +634,8 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
         )
     )["rejectExpense"]
     assert refused["status"] == "REJECTED"
+    assert refused["rejectionNote"] == "Stayed with family"
+    assert refused["rejectedBy"] == {"id": server.admin_id} and refused["rejectedAt"]
     assert_error(claim(server, world.engineer.token, lodging, "300"), CONFLICT)
 
     totals = get(server, world.engineer.token, outing["id"])["totals"]
@@ -660,10 +677,12 @@ async def test_decisions_reach_the_engineer_the_approvers_and_the_dispatchers_li
             live(server, world.engineer.token, label="engineer") as phone,
             live(server, world.dispatcher.token, label="dispatcher") as board,
             live(server, watcher.token, label="watcher") as office,
+            live(server, world.customer_user.token, label="customer") as portal,
         ):
             notes = phone.stream(LIVE_NOTIFICATIONS, {"since": since}, "notifications")
             events = board.stream(TICKET_EVENTS, {"since": since}, "ticketEvents")
             inbox = office.stream(LIVE_NOTIFICATIONS, {"since": since}, "notifications")
+            customer_events = portal.stream(TICKET_EVENTS, {"since": since}, "ticketEvents")
 
             payload = {"ticketId": tid, "parts": [{"partId": part["id"], "quantity": 2}]}
             created = await api.data(CREATE, {"input": payload}, world.engineer.token)
@@ -698,6 +717,13 @@ async def test_decisions_reach_the_engineer_the_approvers_and_the_dispatchers_li
             handled = (await inbox.until(about("OUTING_REQUESTED", True), WAIT, "handled"))[-1]
             assert handled["id"] == asked["id"]
             assert handled["sequence"] > asked["sequence"]
+
+            # The customer's screen gets the ticket's later events, not the outing's.
+            await api.data(DIAGNOSE, {"id": tid, "text": "marker"}, world.dispatcher.token)
+            portal_seen = await customer_events.until(
+                lambda e: of_ticket(tid)(e) and e["type"] == "TICKET_DIAGNOSED", WAIT
+            )
+            assert not [e for e in portal_seen if e["type"].startswith("OUTING_")], portal_seen
 
 
 # -- concurrency ---------------------------------------------------------------------

@@ -10,7 +10,13 @@ from __future__ import annotations
 import pytest
 
 from domain.roles import Actor, Role
-from domain.ticket_access import KindRestriction, TicketView, allowed_kinds, can_see
+from domain.ticket_access import (
+    KindRestriction,
+    TicketView,
+    allowed_kinds,
+    can_see,
+    sees_event_type,
+)
 from domain.tickets import TicketKind
 
 ALL_ROLES = ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER", "CUSTOMER", "AGENT"]
@@ -317,3 +323,23 @@ def test_restrictions_and_row_rules_together() -> None:
     assert not can_see(
         engineer, view(kind=TicketKind.MAINTENANCE, assignee_id=OTHER_ENGINEER_ID), kinds
     )
+
+
+# -- events staff keep to themselves --------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(
+    "event_type", ["OUTING_REQUESTED", "OUTING_APPROVED", "OUTING_REJECTED", "OUTING_CANCELLED"]
+)
+def test_outing_events_are_for_staff_only(role: Role, event_type: str) -> None:
+    actor = Actor(user_id=1, username="u", role=role, customer_id=1, agent_id=1)
+    staff = {Role.ADMIN, Role.BACK_OFFICE, Role.CUSTOMER_SERVICE, Role.ENGINEER}
+    assert sees_event_type(actor, event_type) is (role in staff)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("event_type", ["TICKET_CREATED", "PARTS_USED", "TICKET_CLOSED"])
+def test_every_role_sees_the_ticket_s_own_events(role: Role, event_type: str) -> None:
+    actor = Actor(user_id=1, username="u", role=role, customer_id=1, agent_id=1)
+    assert sees_event_type(actor, event_type)
