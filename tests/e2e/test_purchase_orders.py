@@ -23,7 +23,8 @@ BAD, CONFLICT, FORBIDDEN, NOT_FOUND = "BAD_USER_INPUT", "CONFLICT", "FORBIDDEN",
 LINE = "id quantity unitPrice receivedQuantity outstanding amount part { id onHand }"
 ORDER = (
     "id number supplier status note total reviewedAt approvedAt issuedAt receivedAt"
-    " cancelledAt createdAt createdBy { id } reviewedBy { id } approvedBy { id }"
+    " cancelledAt cancelReason cancelledBy { id } issuedBy { id }"
+    " createdAt createdBy { id } reviewedBy { id } approvedBy { id }"
     f" lines {{ {LINE} }}"
 )
 CREATE = f"mutation M($input: PurchaseOrderInput!) {{ createPurchaseOrder(input: $input) {{ {ORDER} }} }}"
@@ -218,6 +219,7 @@ def test_the_full_path_from_draft_to_received(
     assert approved["reviewedBy"]["id"] == bo.id and approved["approvedAt"]
     sent = step_ok(server, server.admin_token, "issuePurchaseOrder", order["id"])
     assert sent["status"] == "ISSUED" and sent["issuedAt"] and sent["receivedAt"] is None
+    assert sent["issuedBy"] == {"id": server.admin_id}
     # Ordering and issuing moves no stock.
     assert ph.get_part(server, None, gear["id"])["onHand"] == 3
 
@@ -467,6 +469,8 @@ def test_an_order_is_cancelled_until_goods_come_in(
     cancelled = assert_ok(cancel(server, back_office2.token, order["id"], "supplier closed"))
     assert cancelled["cancelPurchaseOrder"]["status"] == "CANCELLED"
     assert cancelled["cancelPurchaseOrder"]["cancelledAt"]
+    assert cancelled["cancelPurchaseOrder"]["cancelReason"] == "supplier closed"
+    assert cancelled["cancelPurchaseOrder"]["cancelledBy"] == {"id": back_office2.id}
     assert audit(server, order["id"])[-1]["operation"] == "cancelPurchaseOrder"
     assert ph.get_part(server, None, part["id"])["movements"]["totalCount"] == 0
 
