@@ -22,6 +22,7 @@ from settings import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from domain.part_import import Table
     from domain.roles import Actor
     from persistence.unit_of_work import UnitOfWork
     from resolvers.part_import import ImportSummary
@@ -156,7 +157,13 @@ def seed_demo() -> None:
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 
-@cli.command("import-parts")
+@cli.command(
+    "import-parts",
+    help="Import parts and their stock from a Kingdee K3 export (CSV or XLSX).\n\n"
+    "New part numbers create parts with their opening stock; known ones get the catalogue "
+    "fields the file gives and are counted to its quantity (stocktake adjustments). All rows "
+    "or none: any bad row is reported with its row number and nothing is written.",
+)
 def import_parts(
     file: Annotated[
         Path,
@@ -178,11 +185,7 @@ def import_parts(
         bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
     ] = False,
 ) -> None:
-    """Import parts and their stock from a Kingdee K3 export (CSV or XLSX).
-
-    New part numbers create parts with their opening stock; known ones get the catalogue
-    fields the file gives and are counted to its quantity (stocktake adjustments). All
-    rows or none: any bad row is reported with its row number and nothing is written."""
+    """The file through `resolvers.part_import.import_parts`, as the `--as` user."""
     from domain.part_import import read_file
     from resolvers.part_import import MAX_ROWS_CLI
 
@@ -204,7 +207,8 @@ def import_parts(
         count = exc.extensions.get("errorCount", len(rows))
         if count > len(rows):
             typer.echo(f"... and {count - len(rows)} more", err=True)
-        typer.echo(f"refused: nothing imported from {file.name}: {count} errors", err=True)
+        noun = "error" if count == 1 else "errors"
+        typer.echo(f"refused: nothing imported from {file.name}: {count} {noun}", err=True)
         raise typer.Exit(1) from None
     done = "checked (dry run, nothing written)" if summary.dry_run else "imported"
     typer.echo(
@@ -215,7 +219,7 @@ def import_parts(
 
 
 async def _import_parts(
-    url: str, username: str, table: list[list[object]], dry_run: bool, source: str
+    url: str, username: str, table: Table, dry_run: bool, source: str
 ) -> ImportSummary:
     from resolvers.context import actor_of
     from resolvers.part_import import MAX_ROWS_CLI, import_parts

@@ -34,6 +34,10 @@ MAX_ERRORS = 100
 ERRORS_IN_MESSAGE = 3
 # Columns read per row: Kingdee exports carry a few dozen; a guard against junk sheets.
 MAX_COLUMNS = 200
+# Rows of a file, blank ones included: as many as a spreadsheet can hold.
+MAX_LINES = 1_048_576
+# Bytes an .xlsx may unpack to (20,000 rows of a Kingdee export unpack to a few MB).
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
 
 OPENING_REASON = "opening stock (import)"
 STOCKTAKE_REASON = "stocktake (import)"
@@ -221,7 +225,7 @@ def decode_text(data: bytes) -> str:
     raise BadUserInput("is neither UTF-8 nor GBK text", field="file")
 
 
-def read_csv(text: str, *, max_rows: int) -> list[list[str]]:
+def read_csv(text: str, *, max_rows: int) -> list[Sequence[Any]]:
     """The rows of CSV text (comma, semicolon or tab separated, as the first line
     says); stops reading a little past `max_rows` rows with something in them."""
     text = text.removeprefix("\ufeff")
@@ -229,12 +233,12 @@ def read_csv(text: str, *, max_rows: int) -> list[list[str]]:
     delimiter = max((",", "\t", ";"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _capped(([cell for cell in row[:MAX_COLUMNS]] for row in reader), max_rows)
+        return _capped((row[:MAX_COLUMNS] for row in reader), max_rows)
     except csv.Error as exc:
         raise BadUserInput(f"is not readable CSV ({exc})", field="file") from None
 
 
-def read_xlsx(data: bytes, *, max_rows: int) -> list[list[Any]]:
+def read_xlsx(data: bytes, *, max_rows: int) -> list[Sequence[Any]]:
     """The rows of the first sheet of an .xlsx workbook (cached values, not formulas)."""
     import openpyxl  # only an XLSX import pays for loading it
 
@@ -242,6 +246,11 @@ def read_xlsx(data: bytes, *, max_rows: int) -> list[list[Any]]:
         sniff_format(data)  # names an old .xls
         raise BadUserInput("is not an .xlsx workbook", field="file")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # zipfile reads no more than a member's declared size: this bounds the unpacking.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED:
+            raise BadUserInput("unpacks to too much data for a parts list", field="file")
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError):
         # openpyxl reports a damaged or foreign zip in many ways; each means the same.
@@ -251,12 +260,14 @@ def read_xlsx(data: bytes, *, max_rows: int) -> list[list[Any]]:
             raise BadUserInput("has no sheet", field="file")
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-        return _capped((list(row) for row in rows), max_rows)
+        return _capped(rows, max_rows)
     finally:
         workbook.close()
 
 
-def read_file(data: bytes, *, max_rows: int, format: FileFormat | None = None) -> list[list[Any]]:
+def read_file(
+    data: bytes, *, max_rows: int, format: FileFormat | None = None
+) -> list[Sequence[Any]]:
     """A file's rows, its format told or found by its first bytes."""
     format = format or sniff_format(data)
     if format is FileFormat.XLSX:
@@ -264,17 +275,23 @@ def read_file(data: bytes, *, max_rows: int, format: FileFormat | None = None) -
     return read_csv(decode_text(data), max_rows=max_rows)
 
 
-def _capped(rows: Iterable[list[Any]], max_rows: int) -> list[list[Any]]:
+def _capped(rows: Iterable[Sequence[Any]], max_rows: int) -> list[Sequence[Any]]:
     """The rows, read until more than `max_rows` + a header have something in them:
-    enough for `parse_table` to refuse the file without reading all of a huge one."""
-    kept: list[list[Any]] = []
+    enough for `parse_table` to refuse the file without reading all of a huge one.
+    Blank rows are kept as () only, to keep the numbering: a sheet whose one cell sits
+    at row 1,048,576 costs a list of references, not a million rows of cells."""
+    kept: list[Sequence[Any]] = []
     filled = 0
     for row in rows:
-        kept.append(row)
-        if not _blank(row):
-            filled += 1
-            if filled > max_rows + 1:
-                break
+        if len(kept) >= MAX_LINES:
+            raise BadUserInput(f"has more than {MAX_LINES} rows, blank ones included", field="file")
+        if _blank(row):
+            kept.append(())
+            continue
+        kept.append(list(row))
+        filled += 1
+        if filled > max_rows + 1:
+            break
     return kept
 
 
@@ -410,6 +427,8 @@ def parse_table(table: Table, converters: Converters, *, max_rows: int) -> Parse
 
 
 def _blank(row: Sequence[Any]) -> bool:
+    if row.count(None) == len(row):  # the fast way past a sheet's padding rows
+        return True
     return all(cell_text(cell) is None for cell in row)
 
 

@@ -500,11 +500,39 @@ def test_an_xlsx_read_stops_past_the_row_limit() -> None:
         parse(rows, max_rows=10)
 
 
+def test_a_far_away_row_keeps_its_number_and_costs_no_padding() -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["代码", "名称", "数量"])
+    for column, value in enumerate(["P-far", "far away", 3], start=1):
+        workbook.active.cell(row=200_000, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = pi.read_xlsx(buffer.getvalue(), max_rows=10)
+    assert len(rows) == 200_000
+    assert sum(1 for row in rows if row) == 2  # the blank ones are kept as () only
+    parsed = parse(rows)
+    assert [(row.row, row.part_number, row.quantity) for row in parsed.rows] == [
+        (200_000, "P-far", 3)
+    ]
+
+
+def test_a_file_longer_than_a_spreadsheet_is_refused() -> None:
+    with pytest.raises(BadUserInput, match="more than 1048576 rows, blank ones included"):
+        pi.read_csv("代码,名称\n" + "\n" * pi.MAX_LINES, max_rows=10)
+
+
 def test_what_is_no_xlsx_is_refused() -> None:
     with pytest.raises(BadUserInput, match=r"not an \.xlsx workbook"):
         pi.read_xlsx(b"code,name\n", max_rows=10)
     with pytest.raises(BadUserInput, match=r"not a readable \.xlsx"):
         pi.read_xlsx(b"PK\x03\x04 this is no zip", max_rows=10)
+
+
+def test_an_xlsx_unpacking_to_too_much_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = xlsx([["代码", "名称"], ["P-1", "x"]])
+    monkeypatch.setattr(pi, "MAX_XLSX_UNPACKED", 1000)
+    with pytest.raises(BadUserInput, match="unpacks to too much"):
+        pi.read_xlsx(data, max_rows=10)
 
 
 def test_an_old_xls_workbook_is_refused_with_the_way_out() -> None:
