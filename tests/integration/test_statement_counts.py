@@ -21,7 +21,14 @@ from persistence.models import (
     Contact,
     Customer,
     Device,
+    OutingExpense,
+    OutingRequest,
+    OutingRequestPart,
     Part,
+    PartSale,
+    PartSaleLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
     Region,
     Ticket,
     TicketPart,
@@ -120,6 +127,38 @@ async def services(database_url: str) -> AsyncIterator[Services]:
                     charge=Decimal("10.00"),
                 )
             )
+            outing = OutingRequest(
+                ticket_id=ticket.id, engineer_id=ticket.assignee_id, status="PENDING"
+            )
+            order = PurchaseOrder(number=f"PO-{i:05d}", supplier=f"Supplier {i}", status="DRAFT")
+            sale = PartSale(number=f"PS-{i:05d}", customer_id=customer.id, total=Decimal("10"))
+            session.add_all([outing, order, sale])
+            await session.flush()
+            money = {"unit_price": Decimal("10.00")}
+            session.add_all(
+                [
+                    OutingRequestPart(outing_request_id=outing.id, part_id=part.id, quantity=2),
+                    OutingExpense(
+                        outing_request_id=outing.id,
+                        kind="TRAVEL",
+                        amount=Decimal("50.00"),
+                        status="REQUESTED",
+                    ),
+                    PurchaseOrderLine(
+                        purchase_order_id=order.id, part_id=part.id, quantity=5, **money
+                    ),
+                    PartSaleLine(
+                        part_sale_id=sale.id,
+                        part_id=part.id,
+                        quantity=1,
+                        amount=Decimal("10.00"),
+                        cost_price=Decimal("6.00"),
+                        list_price=Decimal("10.00"),
+                        minimum_price=Decimal("8.00"),
+                        **money,
+                    ),
+                ]
+            )
     yield Services(settings=settings, engine=engine, sessionmaker=sessionmaker, signing_key=KEY)
     await engine.dispose()
 
@@ -202,6 +241,40 @@ query ($first: Int) {
 }"""
 
 
+OUTINGS = """
+query ($first: Int) {
+  outingRequests(first: $first) {
+    totalCount
+    edges { node {
+      id status engineer { username } ticket { number }
+      parts { quantity part { partNumber } } expenses { kind amount status } totals { requested }
+    } }
+  }
+}"""
+
+PURCHASE_ORDERS = """
+query ($first: Int) {
+  purchaseOrders(first: $first) {
+    totalCount
+    edges { node {
+      id number status supplier total createdBy { username }
+      lines { quantity unitPrice outstanding part { partNumber onHand } }
+    } }
+  }
+}"""
+
+PART_SALES = """
+query ($first: Int) {
+  partSales(first: $first) {
+    totalCount
+    edges { node {
+      id number total customer { name }
+      lines { quantity unitPrice costPrice margin part { partNumber } }
+    } }
+  }
+}"""
+
+
 # Account check (with its ticket-kind limits), COUNT, page, then one statement per
 # kind of nested record. The dispatcher board (tickets) is held to 6; the parts list
 # (stock and average price live on the part row) to 3.
@@ -213,8 +286,20 @@ query ($first: Int) {
         (BOARD, 3 + 3),
         (PARTS, 3),
         (BOARD_WITH_PARTS, 3 + 3),
+        (OUTINGS, 3 + 6),
+        (PURCHASE_ORDERS, 3 + 3),
+        (PART_SALES, 3 + 3),
     ],
-    ids=["devices", "customers", "board", "parts", "board-with-parts"],
+    ids=[
+        "devices",
+        "customers",
+        "board",
+        "parts",
+        "board-with-parts",
+        "outings",
+        "purchase-orders",
+        "part-sales",
+    ],
 )
 async def test_page_of_100_costs_what_a_page_of_5_costs(
     services: Services, query: str, expected: int
@@ -222,7 +307,8 @@ async def test_page_of_100_costs_what_a_page_of_5_costs(
     small, small_count = await run(services, query, 5)
     large, large_count = await run(services, query, 100)
 
-    name = next(n for n in ("devices", "customers", "tickets", "parts") if f"{n}(" in query)
+    names = ("devices", "customers", "tickets", "parts", "outingRequests", "purchaseOrders")
+    name = next(n for n in (*names, "partSales") if f"{n}(" in query)
     assert len(small[name]["edges"]) == 5
     assert len(large[name]["edges"]) == 100
     assert large[name]["totalCount"] == ROWS
