@@ -137,6 +137,11 @@ async def import_content(
     return await import_parts(ctx, actor, table, max_rows=MAX_ROWS_API, dry_run=dry_run)
 
 
+async def import_columns(ctx: Context) -> tuple[reader.Column, ...]:
+    policy.require(await ctx.actor(), Action.PART_MANAGE)
+    return reader.COLUMNS
+
+
 async def _lock_existing(work: UnitOfWork, numbers: Sequence[str]) -> dict[str, Part]:
     """The live parts carrying these numbers, locked in id order (as `lock_parts` does
     for every stock operation), by part number."""

@@ -9,12 +9,17 @@ import strawberry
 from domain.part_import import FileFormat
 from resolvers import part_import
 from resolvers.context import Info
-from schema.import_types import ImportFormat, ImportResult
+from schema.import_types import ImportColumn, ImportFormat, ImportResult
 
 
 @strawberry.type
 class ImportQueries:
-    pass
+    @strawberry.field(description="The columns `importParts` reads, for a template or a hint.")
+    async def import_columns(self, info: Info) -> list[ImportColumn]:
+        return [
+            ImportColumn(field=column.field, required=column.required, headers=list(column.aliases))
+            for column in await part_import.import_columns(info.context)
+        ]
 
 
 @strawberry.type

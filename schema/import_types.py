@@ -23,3 +23,13 @@ class ImportResult:
         description="ADJUSTMENT movements written: opening stock and stocktakes."
     )
     dry_run: bool = strawberry.field(description="Checked only: nothing was written.")
+
+
+@strawberry.type(description="A column an import recognises, by any of its headers.")
+class ImportColumn:
+    field: str = strawberry.field(description="The part's field (quantity: the stock wanted).")
+    required: bool
+    headers: list[str] = strawberry.field(
+        description="Headers that name it, matched without case, spaces, underscores or a "
+        "trailing unit such as (元)."
+    )

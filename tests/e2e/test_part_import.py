@@ -452,6 +452,18 @@ def test_only_admin_and_back_office_import(server: Server, world: TicketWorld, w
     assert imported(server, content, token=world.back_office.token)["created"] == 1
 
 
+def test_the_columns_an_import_reads_are_listed_for_importers(
+    server: Server, world: TicketWorld
+) -> None:
+    query = "{ importColumns { field required headers } }"
+    columns = assert_ok(server.gql(query, None, world.back_office.token))["importColumns"]
+    by_field = {column["field"]: column for column in columns}
+    assert [c["field"] for c in columns if c["required"]] == ["partNumber", "name"]
+    assert {"物料代码", "物料编码", "代码"} <= set(by_field["partNumber"]["headers"])
+    assert "期初数量" in by_field["quantity"]["headers"]
+    assert_error(server.gql(query, None, world.engineer.token), FORBIDDEN)
+
+
 def test_an_anonymous_import_is_refused(server: Server) -> None:
     response = server.gql(IMPORT, {"content": "代码,名称\nP,x\n"})
     assert_error(response, "UNAUTHENTICATED")
