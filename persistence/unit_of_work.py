@@ -30,9 +30,15 @@ class UnitOfWork:
     # Filled at commit: the stored events, for the relay to announce.
     written: list[Event] = field(default_factory=list)
 
+    # What `record_ids` holds, for constant-time checks (an import touches thousands).
+    _seen: set[str] = field(default_factory=set)
+    # Lookups worth making once per unit of work (e.g. who receives stock alarms).
+    cache: dict[str, Any] = field(default_factory=dict)
+
     def touched(self, global_id: str) -> None:
         """Names a record this operation changed, for the audit log."""
-        if global_id not in self.record_ids:
+        if global_id not in self._seen:
+            self._seen.add(global_id)
             self.record_ids.append(global_id)
 
     def emit(self, event: NewEvent) -> None:

@@ -155,22 +155,6 @@ async def _lock_existing(work: UnitOfWork, numbers: Sequence[str]) -> dict[str, 
     return {part.part_number: part for part in locked.values()}
 
 
-class _RecordIds(list[str]):
-    """The audit entry's record ids with a set beside them: `UnitOfWork.touched` checks
-    membership before appending, which is quadratic over 20,000 parts."""
-
-    def __init__(self, ids: list[str]) -> None:
-        super().__init__(ids)
-        self._seen = set(ids)
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._seen
-
-    def append(self, value: str) -> None:
-        self._seen.add(value)
-        super().append(value)
-
-
 async def _apply(
     work: UnitOfWork,
     rows: list[ImportRow],
@@ -178,7 +162,6 @@ async def _apply(
     data_rows: int,
     dry_run: bool,
 ) -> ImportSummary:
-    work.record_ids = _RecordIds(work.record_ids)
     created: list[tuple[ImportRow, Part]] = []
     updated = unchanged = adjusted = 0
     # Settling alarms queries notifications per part; the pending rows of this import

@@ -149,7 +149,10 @@ async def sync_alarm(
         on_hand_before, part.on_hand, threshold_before, part.alarm_threshold
     )
     if change is AlarmChange.RAISED:
-        recipients = await user_ids_with_roles(work.session, ALARM_RECIPIENTS)
+        recipients = work.cache.get("alarm_recipients")
+        if recipients is None:
+            recipients = await user_ids_with_roles(work.session, ALARM_RECIPIENTS)
+            work.cache["alarm_recipients"] = recipients
         message = (
             f"Stock alarm: {part.part_number} {part.name}: {part.on_hand} {part.unit} left "
             f"(threshold {part.alarm_threshold})"

@@ -29,7 +29,13 @@ def public_error(error: GraphQLError) -> GraphQLError:
     # Errors about the request itself (syntax, validation, variable coercion) are made by
     # graphql-core and point into the document; an exception escaping a subscription's
     # source carries neither a path nor document nodes, and is masked below.
-    if original is None or (error.path is None and error.nodes):
+    # graphql-core's own errors raised while executing (an argument that cannot be
+    # coerced, e.g. a null variable for a non-null argument) are about the request too.
+    if (
+        original is None
+        or isinstance(original, GraphQLError)
+        or (error.path is None and error.nodes)
+    ):
         if error.extensions and "code" in error.extensions:
             return error
         return GraphQLError(

@@ -579,12 +579,6 @@ def test_the_cli_acts_only_as_an_admin_or_back_office_user(
 # -- found on the way ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema.errors.public_error masks graphql-core's argument coercion errors raised "
-    "during execution (a null variable for a non-null argument with a default) as "
-    "INTERNAL_SERVER_ERROR, with a logged traceback, instead of BAD_USER_INPUT",
-)
 def test_a_null_variable_for_a_non_null_argument_is_bad_user_input(server: Server) -> None:
     query = """
     query Q($u: Boolean) { myNotifications(unhandledOnly: $u) { totalCount } }"""

@@ -55,3 +55,18 @@ def test_making_an_error_public_twice_changes_nothing() -> None:
     once = public_error(raw)
     twice = public_error(once)
     assert (twice.message, twice.extensions) == (once.message, once.extensions)
+
+
+def test_an_argument_coercion_error_during_execution_is_bad_user_input() -> None:
+    # graphql-core raises it while resolving the field (a null variable for a non-null
+    # argument), then locates it: path set, the original a GraphQLError of its own.
+    inner = GraphQLError(
+        "Argument 'unhandledOnly' of non-null type 'Boolean!' must not be null.",
+        nodes=[VARIABLE_NODE],
+    )
+    raw = GraphQLError(
+        inner.message, nodes=[VARIABLE_NODE], path=["myNotifications"], original_error=inner
+    )
+    public = public_error(raw)
+    assert public.extensions == {"code": "BAD_USER_INPUT"}
+    assert public.message.startswith("Argument 'unhandledOnly'")
