@@ -104,6 +104,14 @@ class Context:
             raise Unauthenticated("token revoked; log in again")
         return actor_of(user, [restriction for _, restriction in rows if restriction])
 
+    @property
+    def authenticated(self) -> Actor:
+        """The actor, for nested fields: their root field has already authenticated (a
+        plain attribute read, where `await actor()` would cost a coroutine per row)."""
+        if self._actor is None:
+            raise Unauthenticated("authentication required")
+        return self._actor
+
     def check_token_expiry(self) -> None:
         """For long-lived websockets (no I/O): UNAUTHENTICATED once the token expired."""
         if self._token_expires_at is not None and utcnow() >= self._token_expires_at:

@@ -26,9 +26,9 @@ MovementKind = strawberry.enum(DomainMovementKind, name="StockMovementKind")
 LazyTicket = Annotated["Ticket", strawberry.lazy("schema.ticket_types")]
 
 
-async def staff_only(info: Info, value: Any) -> Any:
+def staff_only(info: Info, value: Any) -> Any:
     """`value` for staff; null for customers and agents (field-level permission)."""
-    return value if sees_cost_prices(await info.context.actor()) else None
+    return value if sees_cost_prices(info.context.authenticated) else None
 
 
 @strawberry.type(description="A spare part of the catalogue with its warehouse stock.")
@@ -48,16 +48,16 @@ class Part(Tracked):
         return below_alarm(self.on_hand, self.alarm_threshold)
 
     @strawberry.field(description="Staff only (null for customers and agents).")
-    async def cost_price(self, info: Info) -> Decimal | None:
-        return await staff_only(info, self.cost_price)  # type: ignore[attr-defined]
+    def cost_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.cost_price)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The lowest selling price. Staff only.")
-    async def minimum_price(self, info: Info) -> Decimal | None:
-        return await staff_only(info, self.minimum_price)  # type: ignore[attr-defined]
+    def minimum_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.minimum_price)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Mean unit cost of the last three receipts. Staff only.")
-    async def average_purchase_price(self, info: Info) -> Decimal | None:
-        return await staff_only(info, self.average_purchase_price)  # type: ignore[attr-defined]
+    def average_purchase_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.average_purchase_price)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Every movement of this part, newest first. Staff only.")
     async def movements(

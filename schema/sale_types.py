@@ -31,17 +31,17 @@ class PartSaleLine:
         return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The part's cost price when sold. Staff only.")
-    async def cost_price(self, info: Info) -> Decimal | None:
-        return await staff_only(info, self.cost_price)  # type: ignore[attr-defined]
+    def cost_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.cost_price)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The part's minimum price when sold. Staff only.")
-    async def minimum_price(self, info: Info) -> Decimal | None:
-        return await staff_only(info, self.minimum_price)  # type: ignore[attr-defined]
+    def minimum_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.minimum_price)  # type: ignore[attr-defined]
 
     @strawberry.field(description="amount - costPrice x quantity. Staff only.")
-    async def margin(self, info: Info) -> Decimal | None:
+    def margin(self, info: Info) -> Decimal | None:
         value = line_margin(self.amount, self.cost_price, self.quantity)  # type: ignore[attr-defined]
-        return await staff_only(info, value)
+        return staff_only(info, value)
 
 
 @strawberry.type(description="Parts sold to a customer outside a ticket.")
