@@ -64,19 +64,6 @@ def may_read(actor: Actor, row: OutingRequest) -> bool:
     return actor.role is not Role.ENGINEER or row.engineer_id == actor.user_id
 
 
-async def visible_ticket(ctx: Context, ticket_pk: int) -> Ticket | None:
-    """The request's ticket, if the reader may still see it (an engineer who lost it
-    keeps the request, not the ticket)."""
-    ticket = await ctx.loaders.ticket.load(ticket_pk)
-    if ticket is None:
-        return None
-    customer = await ctx.loaders.customer.load(ticket.customer_id)
-    if customer is None:
-        return None
-    actor = await ctx.actor()
-    return ticket if can_see(actor, view_of(ticket, customer), actor_kinds(actor)) else None
-
-
 async def readable_request(ctx: Context, pk: int | None) -> OutingRequest | None:
     """For nested fields (a notification's request): the row, if the reader may read it."""
     if pk is None:

@@ -128,6 +128,21 @@ async def ticket(ctx: Context, ticket_id: str) -> Ticket:
     return row
 
 
+async def visible_ticket(ctx: Context, ticket_pk: int | None) -> Ticket | None:
+    """For nested fields (a movement's or an outing request's ticket): the ticket, if
+    the reader may see it (an engineer who lost a ticket keeps its records, not it)."""
+    if ticket_pk is None:
+        return None
+    ticket = await ctx.loaders.ticket.load(ticket_pk)
+    if ticket is None:
+        return None
+    customer = await ctx.loaders.customer.load(ticket.customer_id)
+    if customer is None:
+        return None
+    actor = await ctx.actor()
+    return ticket if can_see(actor, view_of(ticket, customer), actor_kinds(actor)) else None
+
+
 # -- idempotency ---------------------------------------------------------------
 
 

@@ -11,8 +11,8 @@ import strawberry
 
 from domain import outings as rules
 from domain.outings import ExpenseStatus as DomainExpenseStatus
-from resolvers import outings as outing_resolvers
 from resolvers.context import Info
+from resolvers.tickets import visible_ticket
 from schema.outing_inputs import ExpenseKind, OutingStatus
 from schema.part_types import Part
 from schema.types import Tracked, User
@@ -101,7 +101,7 @@ class OutingRequest(Tracked):
 
     @strawberry.field(description="Null when the reader may no longer see the ticket.")
     async def ticket(self, info: Info) -> LazyTicket | None:
-        return await outing_resolvers.visible_ticket(info.context, self.ticket_id)  # type: ignore[attr-defined]
+        return await visible_ticket(info.context, self.ticket_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def parts(self, info: Info) -> list[OutingPartLine]:

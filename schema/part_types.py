@@ -16,6 +16,7 @@ from domain.parts import below_alarm, sees_cost_prices
 from resolvers import parts as part_resolvers
 from resolvers.context import Info
 from resolvers.ids import encode_id
+from resolvers.tickets import visible_ticket
 from schema.pagination import Connection
 from schema.types import Tracked, User
 
@@ -97,10 +98,9 @@ class StockMovement:
         pk = self.engineer_id  # type: ignore[attr-defined]
         return None if pk is None else await info.context.loaders.user.load(pk)
 
-    @strawberry.field
+    @strawberry.field(description="The ticket it went to or came from, if the reader may see it.")
     async def ticket(self, info: Info) -> LazyTicket | None:
-        pk = self.ticket_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.ticket.load(pk)
+        return await visible_ticket(info.context, self.ticket_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def purchase_order_id(self) -> ID | None:

@@ -341,3 +341,22 @@ def test_customers_see_the_charges_of_their_ticket_but_not_the_cost(
     line = seen["partsUsed"][0]
     assert (line["quantity"], money(line["charge"])) == (1, Decimal("100.00"))
     assert line["part"]["costPrice"] is None and line["part"]["minimumPrice"] is None
+
+
+def test_a_movement_names_its_ticket_only_to_those_who_may_see_it(
+    server: Server, world: TicketWorld
+) -> None:
+    part = ph.stock_part(server, 10)
+    mine = world.advance(world.new_ticket(under_warranty=False), "IN_PROGRESS")
+    theirs = world.advance(
+        world.new_ticket(under_warranty=False), "IN_PROGRESS", engineer=world.engineer2
+    )
+    assert_ok(ph.issue(server, world.engineer.token, mine["id"], [(part["id"], 1)]))
+    assert_ok(ph.issue(server, world.engineer2.token, theirs["id"], [(part["id"], 1)]))
+
+    def tickets_seen(token: str) -> list[Any]:
+        moves = ph.get_part(server, token, part["id"])["movements"]["nodes"]
+        return [m["ticket"] for m in moves if m["kind"] == "ISSUE_TO_TICKET"]
+
+    assert tickets_seen(world.engineer.token) == [None, {"id": mine["id"]}]
+    assert tickets_seen(world.dispatcher.token) == [{"id": theirs["id"]}, {"id": mine["id"]}]
