@@ -462,15 +462,26 @@ def new_part_fields(row: ImportRow) -> dict[str, Any]:
     return fields
 
 
+def update_fields(row: ImportRow, current: Prices) -> dict[str, Any]:
+    """What a row sets on an existing part: the fields it gives. Kingdee exports carry
+    no minimum price, so where a part's minimum is its list price (no discount
+    allowed) a new list price takes the minimum with it; a lower minimum set on
+    purpose stays, and a list price below it is refused."""
+    fields = dict(row.fields)
+    if "list_price" in fields and "minimum_price" not in fields and current.minimum == current.list:
+        fields["minimum_price"] = fields["list_price"]
+    return fields
+
+
 def prices_after(row: ImportRow, current: Prices | None) -> Prices:
     """A part's prices once the row is applied (to a new part when `current` is None)."""
+    fields = new_part_fields(row) if current is None else update_fields(row, current)
     if current is None:
-        fields = new_part_fields(row)
         return Prices(fields["cost_price"], fields["list_price"], fields["minimum_price"])
     return Prices(
-        cost=row.fields.get("cost_price", current.cost),
-        list=row.fields.get("list_price", current.list),
-        minimum=row.fields.get("minimum_price", current.minimum),
+        cost=fields.get("cost_price", current.cost),
+        list=fields.get("list_price", current.list),
+        minimum=fields.get("minimum_price", current.minimum),
     )
 
 

@@ -213,7 +213,8 @@ async def _apply(
 
 async def _update(work: UnitOfWork, part: Part, row: ImportRow) -> bool:
     """Sets the catalogue fields the row gives; whether any changed."""
-    changes = {name: value for name, value in row.fields.items() if getattr(part, name) != value}
+    fields = reader.update_fields(row, prices_of(part))
+    changes = {name: value for name, value in fields.items() if getattr(part, name) != value}
     if not changes:
         return False
     threshold_before = part.alarm_threshold

@@ -338,6 +338,18 @@ def test_a_row_leaving_an_existing_part_under_its_minimum_price_is_a_row_error(
     assert imported(server, content)["updated"] == 1
 
 
+def test_a_part_without_discount_keeps_its_minimum_at_a_new_list_price(server: Server) -> None:
+    part = ph.create_part(server, listPrice="100", minimumPrice=None)  # minimum = list
+    content = csv_text([["代码", "名称", "零售价"], [part["partNumber"], part["name"], "70"]])
+    assert imported(server, content)["updated"] == 1
+    found = find(server, part["partNumber"])
+    assert found is not None
+    assert (money(found["listPrice"]), money(found["minimumPrice"])) == (
+        Decimal("70.00"),
+        Decimal("70.00"),
+    )
+
+
 def test_a_file_without_a_required_column_is_refused_at_row_one(server: Server) -> None:
     error = assert_error(run_import(server, csv_text([["名称", "数量"], ["a", "1"]])), BAD)
     assert rows_of(error) == [(1, "no partNumber column (物料代码 / 物料编码 / 代码 / partNumber)")]

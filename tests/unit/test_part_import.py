@@ -587,6 +587,28 @@ def test_a_list_price_under_the_parts_minimum_names_the_minimum() -> None:
     assert pi.check_row_prices(lowered, CURRENT) is None
 
 
+NO_DISCOUNT = Prices(cost=D("60.00"), list=D("100.00"), minimum=D("100.00"))
+
+
+@pytest.mark.parametrize("new_list", ["70.00", "130.00"])
+def test_a_minimum_equal_to_the_list_price_follows_a_new_list_price(new_list: str) -> None:
+    row = ImportRow(3, "P-1", {"list_price": D(new_list)}, None)
+    assert pi.update_fields(row, NO_DISCOUNT) == {
+        "list_price": D(new_list),
+        "minimum_price": D(new_list),
+    }
+    assert pi.prices_after(row, NO_DISCOUNT) == Prices(D("60.00"), D(new_list), D(new_list))
+    assert pi.check_row_prices(row, NO_DISCOUNT) is None
+
+
+def test_a_minimum_set_apart_from_the_list_price_stays() -> None:
+    raised = ImportRow(3, "P-1", {"list_price": D("130")}, None)
+    assert pi.update_fields(raised, CURRENT) == {"list_price": D("130")}
+    assert pi.prices_after(raised, CURRENT).minimum == D("80.00")
+    given = ImportRow(3, "P-1", {"list_price": D("70"), "minimum_price": D("50")}, None)
+    assert pi.update_fields(given, NO_DISCOUNT)["minimum_price"] == D("50")
+
+
 @pytest.mark.parametrize(
     ("on_hand", "wanted", "change"),
     [(10, None, 0), (10, 10, 0), (10, 4, -6), (0, 7, 7), (3, 0, -3)],
