@@ -238,8 +238,8 @@ def test_a_reimport_updates_the_catalogue_and_takes_stock(server: Server) -> Non
     assert movements(a) == [("ADJUSTMENT", 10, 10, OPENING), ("ADJUSTMENT", -3, 7, STOCKTAKE)]
     assert movements(b) == [("ADJUSTMENT", 5, 5, OPENING)]  # equal: no movement
     assert (money(c["listPrice"]), c["onHand"]) == (Decimal("25.00"), 3)
-    # The minimum price given at creation (the list price then) stays: only given fields change.
-    assert money(c["minimumPrice"]) == Decimal("20.00")
+    # Created without a minimum (so at the list price, no discount): it follows the list.
+    assert money(c["minimumPrice"]) == Decimal("25.00")
     assert movements(c) == [("ADJUSTMENT", 3, 3, OPENING)]
     assert movements(d) == [("ADJUSTMENT", 4, 4, STOCKTAKE)]
     assert movements(e) == [("ADJUSTMENT", 6, 6, OPENING)]
