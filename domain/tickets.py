@@ -58,6 +58,7 @@ class Move(StrEnum):
 
 S = TicketStatus
 OPEN: frozenset[TicketStatus] = frozenset(set(S) - {S.CLOSED, S.CANCELLED})
+BEFORE_CLOSE: frozenset[TicketStatus] = frozenset({S.NEW, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS})
 DISPATCHERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE, Role.CUSTOMER_SERVICE})
 FINAL_CONFIRMERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE})
 PARTS_RECORDERS: frozenset[Role] = frozenset({Role.ADMIN, Role.BACK_OFFICE, Role.ENGINEER})
@@ -100,11 +101,11 @@ RULES: dict[Move, Rule] = {
     Move.FINALIZE_CLOSE: Rule(frozenset({S.CUSTOMER_CONFIRMED}), S.CLOSED, FINAL_CONFIRMERS),
     Move.CANCEL: Rule(OPEN, S.CANCELLED, DISPATCHERS),
     Move.UPDATE_DIAGNOSIS: Rule(OPEN, None, DISPATCHERS),
-    # Parts are used (and unused ones returned) while the work goes on: by its engineer,
-    # or entered by the back office. Once the close is asked the customer confirms the
-    # charges, so they no longer change.
-    Move.USE_PARTS: Rule(frozenset({S.ACCEPTED, S.IN_PROGRESS}), None, PARTS_RECORDERS, True),
-    Move.RETURN_PARTS: Rule(frozenset({S.ACCEPTED, S.IN_PROGRESS}), None, PARTS_RECORDERS, True),
+    # Parts go to a ticket (and unused ones come back) until the close is asked: the
+    # back office may put them out before dispatch, the engineer records them on site.
+    # Once the close is asked the customer confirms the charges, so they stay.
+    Move.USE_PARTS: Rule(BEFORE_CLOSE, None, PARTS_RECORDERS, True),
+    Move.RETURN_PARTS: Rule(BEFORE_CLOSE, None, PARTS_RECORDERS, True),
 }
 
 

@@ -293,15 +293,19 @@ def test_only_the_assigned_engineer_or_the_back_office_records_parts(
     assert ph.get_part(server, None, part["id"])["onHand"] == 9
 
 
-def test_parts_are_not_used_before_acceptance_or_after_the_close_is_asked(
+def test_the_back_office_may_put_parts_out_before_dispatch_but_not_after_the_close_is_asked(
     server: Server, world: TicketWorld
 ) -> None:
     part = ph.stock_part(server, 10)
     new = world.new_ticket()
-    assert_error(ph.issue(server, world.back_office.token, new["id"], [(part["id"], 1)]), CONFLICT)
+    ready = assert_ok(ph.issue(server, world.back_office.token, new["id"], [(part["id"], 1)]))
+    assert ready["issuePartsToTicket"]["status"] == "NEW"
+    assert ready["issuePartsToTicket"]["partsUsed"][0]["quantity"] == 1
     closing = world.advance(world.new_ticket(), "CLOSE_REQUESTED")
     assert_error(ph.issue(server, world.engineer.token, closing["id"], [(part["id"], 1)]), CONFLICT)
-    assert ph.get_part(server, None, part["id"])["onHand"] == 10
+    back = ph.return_from_ticket(server, world.engineer.token, closing["id"], [(part["id"], 1)])
+    assert_error(back, CONFLICT)
+    assert ph.get_part(server, None, part["id"])["onHand"] == 9
 
 
 def test_a_stale_version_is_a_conflict_and_a_retried_key_applies_once(

@@ -67,10 +67,20 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "CLOSE_REQUESTED": "CLOSE_REQUESTED",
         "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
     },
-    # Spare parts are used (and unused ones returned) while the work goes on; once the
-    # close is asked, the customer confirms the charges, so they stay as they are.
-    "USE_PARTS": {"ACCEPTED": "ACCEPTED", "IN_PROGRESS": "IN_PROGRESS"},
-    "RETURN_PARTS": {"ACCEPTED": "ACCEPTED", "IN_PROGRESS": "IN_PROGRESS"},
+    # Spare parts go to a ticket (and unused ones come back) until the close is asked;
+    # then the customer confirms the charges, so they stay as they are.
+    "USE_PARTS": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+    },
+    "RETURN_PARTS": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+    },
 }
 
 DISPATCHER_ROLES = {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"}
