@@ -60,9 +60,10 @@ from gql import Client as GqlClient
 from gql import GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 
+from . import parts_helpers as ph
 from . import records_helpers as rh
 from .client import Server, UserHandle, check_no_leak, unique_name
-from .ticket_helpers import DEFAULTS, move_document
+from .ticket_helpers import DEFAULTS, TICKET_ARG, move_document
 
 SEED_ENV = "SYNC_SEED"
 VERBOSE_ENV = "SYNC_VERBOSE"  # any value: print every operation even when all is well
@@ -114,6 +115,7 @@ EFFECT: dict[str, tuple[str, str | None]] = {
     "finalizeClose": ("TICKET_CLOSED", "CLOSED"),
     "cancelTicket": ("TICKET_CANCELLED", "CANCELLED"),
     "setRemoteDiagnosis": ("TICKET_DIAGNOSED", None),
+    "issuePartsToTicket": ("PARTS_USED", None),
 }
 KEYED = {
     "acknowledgeTicket",
@@ -123,6 +125,7 @@ KEYED = {
     "requestClose",
     "confirmClose",
     "rejectClose",
+    "issuePartsToTicket",
 }
 ENGINEER_MOVES = ["acknowledgeTicket", "declineTicket", "checkIn", "addWorkRecord", "requestClose"]
 
@@ -186,6 +189,7 @@ class World:
     cust1: Actor
     cust2: Actor
     agent: Actor
+    part: str  # a spare part with plenty of stock, used on tickets
 
     @property
     def customers(self) -> list[str]:
@@ -224,6 +228,7 @@ def build_world(server: Server) -> World:
         cust1=Actor("cust1", server.make_user("CUSTOMER", customer_id=c1), customer=c1),
         cust2=Actor("cust2", server.make_user("CUSTOMER", customer_id=c2), customer=c2),
         agent=Actor("agent", server.make_user("AGENT", agent_id=agent["id"])),
+        part=ph.stock_part(server, 10_000)["id"],
     )
     # A user's own restriction wins over its role's: other tests of the shared server
     # may leave role restrictions behind; these users handle every kind.
@@ -568,6 +573,11 @@ class Run:
             out.append((0.5, self.move(engineer, "checkIn", t)))
             out.append((1.5, self.move(engineer, "addWorkRecord", t)))
             out.append((3, self.move(engineer, "requestClose", t)))
+        if t.status in ("NEW", "DISPATCHED", "ACCEPTED", "IN_PROGRESS"):
+            # Parts used on the ticket: by its engineer, or put out by the back office.
+            user = engineer if engineer is not None and t.status != "NEW" else w.bo
+            lines = [{"partId": w.part, "quantity": rng.randint(1, 3)}]
+            out.append((0.6, self.move(user, "issuePartsToTicket", t, lines=lines)))
         if t.status == "CLOSE_REQUESTED":
             out.append((3, self.move(self.decider(t), "confirmClose", t)))
             out.append((1, self.move(self.decider(t), "rejectClose", t)))
@@ -695,7 +705,7 @@ class Run:
             return await self.api.gql(CREATE, op.variables, op.actor.user.token)
         assert op.ticket is not None
         document = move_document(op.mutation, list(op.variables), STATE)
-        ticket_arg = "ticketId" if op.mutation in ("checkIn", "addWorkRecord") else "id"
+        ticket_arg = TICKET_ARG.get(op.mutation, "id")
         return await self.api.gql(
             document, {ticket_arg: op.ticket.id, **op.variables}, op.actor.user.token
         )

@@ -71,7 +71,7 @@ mutation M($kinds: [TicketKind!], $role: Role, $userId: ID) {
 KIND_RESTRICTIONS = "query Q { ticketKindRestrictions { role kinds user { id } } }"
 
 # The argument naming the ticket, per mutation (default "id").
-TICKET_ARG = {"checkIn": "ticketId", "addWorkRecord": "ticketId"}
+TICKET_ARG = {"checkIn": "ticketId", "addWorkRecord": "ticketId", "issuePartsToTicket": "ticketId"}
 ARG_TYPES = {
     "engineerId": "ID!",
     "note": "String",
@@ -82,6 +82,7 @@ ARG_TYPES = {
     "longitude": "Float!",
     "rating": "RatingInput!",
     "input": "WorkRecordInput!",
+    "lines": "[PartLineInput!]!",
     "expectedVersion": "Int",
     "idempotencyKey": "String",
 }
