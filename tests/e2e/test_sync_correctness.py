@@ -577,7 +577,7 @@ class Run:
             # Parts used on the ticket: by its engineer, or put out by the back office.
             user = engineer if engineer is not None and t.status != "NEW" else w.bo
             lines = [{"partId": w.part, "quantity": rng.randint(1, 3)}]
-            out.append((0.6, self.move(user, "issuePartsToTicket", t, lines=lines)))
+            out.append((1.5, self.move(user, "issuePartsToTicket", t, lines=lines)))
         if t.status == "CLOSE_REQUESTED":
             out.append((3, self.move(self.decider(t), "confirmClose", t)))
             out.append((1, self.move(self.decider(t), "rejectClose", t)))
