@@ -21,11 +21,14 @@ from resolvers.pagination import paginate
 from resolvers.records import (
     apply_changes,
     changed_fields,
+    get_for_update,
     live_only,
     required,
+    restore,
     search_clause,
+    soft_delete,
 )
-from resolvers.stock import lock_parts, move, sync_alarm
+from resolvers.stock import clear_alarm, lock_parts, move, raise_alarm, sync_alarm
 from schema.pagination import Connection
 from schema.part_inputs import PartFilter, PartInput, PartPatch
 
@@ -114,8 +117,25 @@ async def update_part(ctx: Context, part_id: str, patch: PartPatch) -> Part:
     return row
 
 
-async def before_restore(session: AsyncSession, row: Part) -> None:
-    await check_number_free(session, row.part_number, row.id)
+async def set_part_deleted(ctx: Context, part_id: str, *, deleted: bool) -> Part:
+    """Logical delete or restore. A deleted part's alarm is cleared (nobody need act on
+    it); a restored part below its threshold alarms again."""
+    actor = await ctx.actor()
+    policy.require(actor, Action.PART_MANAGE)
+    pk = decode_id(part_id, "Part")
+    async with ctx.write("deletePart" if deleted else "restorePart", actor=actor) as work:
+        row = await get_for_update(work.session, Part, pk, "part")
+        was_deleted = row.is_deleted
+        if deleted and not was_deleted:
+            soft_delete(row, actor.user_id)
+            await clear_alarm(work, row)
+        elif not deleted and was_deleted:
+            await check_number_free(work.session, row.part_number, row.id)
+            restore(row)
+            if rules.below_alarm(row.on_hand, row.alarm_threshold):
+                await raise_alarm(work, row)
+        work.touched(encode_id("Part", row.id))
+    return row
 
 
 async def adjust_stock(ctx: Context, part_id: str, quantity: int, reason: str) -> Part:

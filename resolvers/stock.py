@@ -149,14 +149,23 @@ async def sync_alarm(
         on_hand_before, part.on_hand, threshold_before, part.alarm_threshold
     )
     if change is AlarmChange.RAISED:
-        recipients = work.cache.get("alarm_recipients")
-        if recipients is None:
-            recipients = await user_ids_with_roles(work.session, ALARM_RECIPIENTS)
-            work.cache["alarm_recipients"] = recipients
-        message = (
-            f"Stock alarm: {part.part_number} {part.name}: {part.on_hand} {part.unit} left "
-            f"(threshold {part.alarm_threshold})"
-        )
-        await notify(work, None, recipients, Kind.STOCK_ALARM, message, part_id=part.id)
+        await raise_alarm(work, part)
     elif change is AlarmChange.CLEARED:
-        await settle(work, None, [Kind.STOCK_ALARM], part_id=part.id)
+        await clear_alarm(work, part)
+
+
+async def raise_alarm(work: UnitOfWork, part: Part) -> None:
+    recipients = work.cache.get("alarm_recipients")
+    if recipients is None:
+        recipients = await user_ids_with_roles(work.session, ALARM_RECIPIENTS)
+        work.cache["alarm_recipients"] = recipients
+    message = (
+        f"Stock alarm: {part.part_number} {part.name}: {part.on_hand} {part.unit} left "
+        f"(threshold {part.alarm_threshold})"
+    )
+    await notify(work, None, recipients, Kind.STOCK_ALARM, message, part_id=part.id)
+
+
+async def clear_alarm(work: UnitOfWork, part: Part) -> None:
+    """Every open alarm of the part, handled (on every recipient's sessions)."""
+    await settle(work, None, [Kind.STOCK_ALARM], part_id=part.id)

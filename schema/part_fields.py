@@ -6,12 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from domain.policy import Action
-from persistence import models
 from resolvers import parts, ticket_parts
 from resolvers.context import Info
-from resolvers.parts import before_restore
-from resolvers.records import set_deleted
 from schema.pagination import Connection
 from schema.part_inputs import PartFilter, PartInput, PartLineInput, PartPatch, ReceiptLineInput
 from schema.part_types import EngineerStock, Part
@@ -53,22 +49,13 @@ class PartMutations:
     async def update_part(self, info: Info, id: ID, input: PartPatch) -> Part:
         return await parts.update_part(info.context, id, input)  # type: ignore[return-value]
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Logical delete (its stock alarm, if any, is cleared).")
     async def delete_part(self, info: Info, id: ID) -> Part:
-        return await set_deleted(  # type: ignore[return-value]
-            info.context, models.Part, id, deleted=True, action=Action.PART_MANAGE
-        )
+        return await parts.set_part_deleted(info.context, id, deleted=True)  # type: ignore[return-value]
 
     @strawberry.mutation
     async def restore_part(self, info: Info, id: ID) -> Part:
-        return await set_deleted(  # type: ignore[return-value]
-            info.context,
-            models.Part,
-            id,
-            deleted=False,
-            action=Action.PART_MANAGE,
-            before_restore=before_restore,
-        )
+        return await parts.set_part_deleted(info.context, id, deleted=False)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="A signed stock correction with a reason (opening stock, stocktake)."

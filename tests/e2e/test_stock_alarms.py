@@ -133,3 +133,28 @@ def test_a_refused_take_raises_no_alarm(server: Server) -> None:
     assert refused.get("errors")
     assert notifications(server, back_office.token) == []
     assert ph.get_part(server, None, part["id"])["onHand"] == 5
+
+
+def test_deleting_a_part_clears_its_alarm_and_restoring_it_raises_it_again(
+    server: Server,
+) -> None:
+    back_office = server.make_user("BACK_OFFICE")
+    part = ph.stock_part(server, 5, alarmThreshold=2)
+    assert_ok(ph.adjust(server, part["id"], -4))  # 1 left: alarm
+    assert [(n["kind"], n["handled"]) for n in notifications(server, back_office.token)] == [
+        ("STOCK_ALARM", False)
+    ]
+    delete = "mutation M($id: ID!) { deletePart(id: $id) { id deletedAt } }"
+    assert assert_ok(server.gql(delete, {"id": part["id"]}, server.admin_token))["deletePart"][
+        "deletedAt"
+    ]
+    assert [(n["kind"], n["handled"]) for n in notifications(server, back_office.token)] == [
+        ("STOCK_ALARM", True)
+    ]
+    restore = "mutation M($id: ID!) { restorePart(id: $id) { id deletedAt belowAlarm } }"
+    restored = assert_ok(server.gql(restore, {"id": part["id"]}, server.admin_token))
+    assert restored["restorePart"] == {"id": part["id"], "deletedAt": None, "belowAlarm": True}
+    assert [(n["kind"], n["handled"]) for n in notifications(server, back_office.token)] == [
+        ("STOCK_ALARM", False),
+        ("STOCK_ALARM", True),
+    ]
