@@ -76,11 +76,38 @@ async def customer_user_ids(session: AsyncSession, customer_id: int) -> list[int
     return list((await session.scalars(stmt)).all())
 
 
-async def user_ids_with_roles(session: AsyncSession, roles: Iterable[Role]) -> list[int]:
-    stmt = select(User.id).where(
-        User.role.in_([r.value for r in roles]), User.enabled.is_(True), User.deleted_at.is_(None)
+async def user_ids_with_roles(
+    session: AsyncSession, roles: Iterable[Role], *, handling: str | None = None
+) -> list[int]:
+    """Enabled users of `roles`; with `handling` (a ticket kind), only those whose
+    ticket-kind limits admit it (one statement: users with the limits that apply)."""
+    active = (
+        User.role.in_([r.value for r in roles]),
+        User.enabled.is_(True),
+        User.deleted_at.is_(None),
     )
-    return list((await session.scalars(stmt)).all())
+    if handling is None:
+        return list((await session.scalars(select(User.id).where(*active))).all())
+    stmt = (
+        select(User.id, User.role, KindRestriction)
+        .outerjoin(
+            KindRestriction,
+            or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role),
+        )
+        .where(*active)
+        .order_by(User.id)
+    )
+    limits: dict[int, tuple[Role, list[Restriction]]] = {}
+    for user_id, role, restriction in (await session.execute(stmt)).all():
+        _, found = limits.setdefault(user_id, (Role(role), []))
+        if restriction is not None:
+            found.append(restriction_of(restriction))
+    kind = TicketKind(handling)
+    return [
+        user_id
+        for user_id, (role, found) in limits.items()
+        if kind in allowed_kinds(Actor(user_id=user_id, username="", role=role), found)
+    ]
 
 
 async def was_assigned(session: AsyncSession, ticket_id: int, user_id: int) -> bool:

@@ -233,7 +233,7 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
         work.touched(request_id)
         engineer = await session.get(User, actor.user_id)
         who = engineer.display_name if engineer else actor.username
-        approvers = await user_ids_with_roles(session, APPROVERS)
+        approvers = await user_ids_with_roles(session, APPROVERS, handling=ticket.kind)
         await notify(
             work,
             ticket,

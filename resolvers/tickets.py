@@ -695,9 +695,13 @@ async def confirm_close(
             onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
         )
         await settle(change.work, row, [Kind.CLOSE_REQUESTED])
-        office = await ticket_rows.user_ids_with_roles(change.session, [Role.BACK_OFFICE])
+        office = await ticket_rows.user_ids_with_roles(
+            change.session, [Role.BACK_OFFICE], handling=row.kind
+        )
         if not office:
-            office = await ticket_rows.user_ids_with_roles(change.session, FINAL_CONFIRMERS)
+            office = await ticket_rows.user_ids_with_roles(
+                change.session, FINAL_CONFIRMERS, handling=row.kind
+            )
         await notify(
             change.work,
             row,

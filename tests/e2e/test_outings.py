@@ -204,6 +204,20 @@ def test_the_engineer_asks_and_every_approver_is_told(server: Server, world: Tic
     assert events == [("OUTING_REQUESTED", outing["id"])]
 
 
+def test_an_approver_limited_to_other_ticket_kinds_is_not_told(
+    server: Server, world: TicketWorld
+) -> None:
+    limited = server.make_user("BACK_OFFICE")
+    assert_ok(th.set_kind_restriction(server, ["MAINTENANCE"], user_id=limited.id))
+    try:
+        ticket = working_ticket(world)  # a REPAIR ticket
+        outing = create(server, world.engineer.token, ticket["id"], expenses=[("OTHER", "5")])
+        assert notes_about(server, limited.token, outing["id"]) == []
+        assert len(notes_about(server, world.back_office.token, outing["id"])) == 1
+    finally:
+        assert_ok(th.set_kind_restriction(server, None, user_id=limited.id))
+
+
 def test_a_dispatched_ticket_may_be_asked_for_with_money_only(
     server: Server, world: TicketWorld
 ) -> None:
