@@ -29,6 +29,10 @@ class Kind:
     OUTING_REQUESTED = "OUTING_REQUESTED"  # to ADMIN and BACK_OFFICE: an outing to decide
     OUTING_APPROVED = "OUTING_APPROVED"  # to the engineer
     OUTING_REJECTED = "OUTING_REJECTED"  # to the engineer
+    EXPENSE_CLAIMED = "EXPENSE_CLAIMED"  # to ADMIN and BACK_OFFICE: a claim to settle
+    EXPENSE_APPROVED = "EXPENSE_APPROVED"  # to the engineer
+    EXPENSE_PAID = "EXPENSE_PAID"  # to the engineer
+    EXPENSE_REJECTED = "EXPENSE_REJECTED"  # to the engineer
 
 
 def _event(work: UnitOfWork, row: Notification, ticket: Ticket | None) -> None:

@@ -619,6 +619,10 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
     assert claimed["outingRequest"] == {"id": outing["id"]}
     again = assert_error(claim(server, world.engineer.token, travel, "260"), CONFLICT)
     assert again["extensions"]["currentStatus"] == "CLAIMED"
+    # Every approver is told of the claim.
+    for approver in (world.back_office.token, server.admin_token):
+        kinds = [(n["kind"], n["handled"]) for n in notes_about(server, approver, outing["id"])]
+        assert ("EXPENSE_CLAIMED", False) in kinds
 
     for user in (world.engineer, world.dispatcher, world.customer_user):
         assert_error(server.gql(APPROVE_EXPENSE, {"id": travel}, user.token), FORBIDDEN)
@@ -630,6 +634,16 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
     )["approveExpense"]
     assert (approved["status"], money(approved["approvedAmount"])) == ("APPROVED", Decimal("240"))
     assert approved["approvedBy"] == {"id": world.back_office.id}
+    # No claim waits any more: handled on every approver's screen; the engineer is told.
+    for approver in (world.back_office.token, server.admin_token):
+        claims = [
+            n["handled"]
+            for n in notes_about(server, approver, outing["id"])
+            if n["kind"] == "EXPENSE_CLAIMED"
+        ]
+        assert claims == [True]
+    told = [n for n in notes_about(server, world.engineer.token, outing["id"])]
+    assert told[0]["kind"] == "EXPENSE_APPROVED" and "240.00" in told[0]["message"]
     # Once approved it is owed: paid, not rejected.
     late = server.gql(REJECT_EXPENSE, {"id": travel, "note": "no"}, server.admin_token)
     assert assert_error(late, CONFLICT)["extensions"]["currentStatus"] == "APPROVED"
@@ -638,6 +652,7 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
     assert (paid["status"], money(paid["paidAmount"])) == ("PAID", Decimal("240"))
     assert paid["paidBy"] == {"id": server.admin_id} and paid["paidAt"] is not None
     assert_error(server.gql(PAY, {"id": travel}, server.admin_token), CONFLICT)
+    assert notes_about(server, world.engineer.token, outing["id"])[0]["kind"] == "EXPENSE_PAID"
 
     # The other line is refused, with a reason; it can no longer be claimed.
     no_reason = server.gql(REJECT_EXPENSE, {"id": lodging, "note": ""}, server.admin_token)
@@ -650,6 +665,8 @@ def test_expenses_are_claimed_approved_and_paid(server: Server, world: TicketWor
     assert refused["status"] == "REJECTED"
     assert refused["rejectionNote"] == "Stayed with family"
     assert refused["rejectedBy"] == {"id": server.admin_id} and refused["rejectedAt"]
+    last = notes_about(server, world.engineer.token, outing["id"])[0]
+    assert last["kind"] == "EXPENSE_REJECTED" and "Stayed with family" in last["message"]
     assert_error(claim(server, world.engineer.token, lodging, "300"), CONFLICT)
 
     totals = get(server, world.engineer.token, outing["id"])["totals"]
