@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -121,4 +122,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def app_factory() -> Starlette:
     """Entry point for `uvicorn --factory app:app_factory`."""
     logging.basicConfig(level=get_settings().log_level)
-    return create_app()
+    app = create_app()
+    tune_garbage_collection()
+    return app
+
+
+def tune_garbage_collection() -> None:
+    """Fewer, cheaper collections in a serving process: what is loaded at start (the
+    schema, the ORM's mappings) is moved out of the collector's sight, and the young
+    generation is collected every 50,000 allocations instead of 700. At 1,000 live
+    subscribers the default thresholds caused full collections of 0.4-0.9 s that
+    stopped every delivery (bench/README.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 1000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import ID, Schema
@@ -12,6 +14,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from schema.errors import PublicErrors
@@ -31,6 +34,18 @@ class AftersalesSchema(Schema):
         return None
 
 
+class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core 3.3 copies a subscription's executor for every event, sharing its
+    subfield memo, whose keys hold the identity of each event's own field lists: the
+    memo grew with every event for as long as the subscription lived (a leak, and CPU
+    spent on a large dict). Each event's executor gets a memo of its own."""
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        return executor
+
+
 def build_schema(settings: Settings) -> Schema:
     # Factories, so that every operation gets fresh extension instances.
     extensions: list = [
@@ -47,6 +62,7 @@ def build_schema(settings: Settings) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=EventScopedExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
 
