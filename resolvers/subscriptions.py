@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 from domain.errors import BadUserInput, Unauthenticated
-from domain.roles import Actor
+from domain.roles import OFFICE, Actor
 from domain.ticket_access import TicketView, can_see, sees_event_type
 from domain.tickets import TicketKind
 from persistence.events import events_after
@@ -46,6 +47,18 @@ def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRe
         previous_assignee_id=event.previous_assignee_id,
     )
     return can_see(actor, view, kinds)
+
+
+def delivery_group(context: Any) -> tuple[Any, ...] | None:
+    """Subscribers whose deliveries of one event are the same, given the same document:
+    office staff see by role and ticket kinds alone; anyone else's view of a ticket
+    (an engineer's, a customer's, an agent's) is their own. None before authentication."""
+    actor: Actor | None = getattr(context, "_actor", None)
+    if actor is None:
+        return None
+    if actor.role in OFFICE:
+        return (actor.role, actor.ticket_kinds)
+    return (actor.role, actor.ticket_kinds, actor.user_id)
 
 
 def revokes(actor: Actor, event: EventRecord) -> bool:
