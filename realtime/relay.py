@@ -99,10 +99,15 @@ class Feed:
 
     async def next(self, wait: float) -> EventRecord | None:
         """The next live event, or None when `wait` seconds pass without one."""
-        try:
-            item = await asyncio.wait_for(self.queue.get(), wait)
-        except TimeoutError:
-            return None
+        if self.queue.empty():
+            try:
+                # A deadline on this task (no extra task per event, as wait_for makes).
+                async with asyncio.timeout(wait):
+                    item = await self.queue.get()
+            except TimeoutError:
+                return None
+        else:
+            item = self.queue.get_nowait()
         if item is _OVERFLOW:
             raise SubscriberTooSlow
         return item
