@@ -24,6 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from domain.errors import DomainError
 from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
+from realtime.wire import ResultEncoder
 from resolvers.context import Context, Services
 from schema.root import build_schema
 from settings import Settings, get_settings
@@ -44,6 +45,11 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._services_ref = services_ref
+        self._results = ResultEncoder()
+
+    def encode_json(self, data: object) -> str:
+        # Websocket messages: a result shared by many subscribers is encoded once.
+        return self._results.encode(data)
 
     def parse_json(self, data: str | bytes) -> object:
         parsed = super().parse_json(data)
