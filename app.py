@@ -45,7 +45,7 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._services_ref = services_ref
-        self._results = ResultEncoder()
+        self._results = ResultEncoder(super().encode_json)  # type: ignore[arg-type]
 
     def encode_json(self, data: object) -> str:
         # Websocket messages: a result shared by many subscribers is encoded once.

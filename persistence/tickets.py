@@ -32,6 +32,10 @@ def tickets_in_scope(stmt: Select[Any], actor: Actor, kinds: Iterable[TicketKind
     return stmt.where(false())
 
 
+# The ticket-kind limits that apply to a user: their own, or their role's.
+LIMITS_OF_USER = or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role)
+
+
 def restriction_of(row: KindRestriction) -> Restriction:
     return Restriction(
         kinds=frozenset(TicketKind(k) for k in row.kinds),
@@ -90,10 +94,7 @@ async def user_ids_with_roles(
         return list((await session.scalars(select(User.id).where(*active))).all())
     stmt = (
         select(User.id, User.role, KindRestriction)
-        .outerjoin(
-            KindRestriction,
-            or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role),
-        )
+        .outerjoin(KindRestriction, LIMITS_OF_USER)
         .where(*active)
         .order_by(User.id)
     )

@@ -8,7 +8,6 @@ instead of once per subscriber.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -18,12 +17,9 @@ REMEMBERED = 256
 RESULT_MESSAGES = frozenset({"next", "data"})  # graphql-transport-ws, legacy graphql-ws
 
 
-def compact(data: object) -> str:
-    return json.dumps(data, separators=(",", ":"))
-
-
 class ResultEncoder:
-    def __init__(self, dumps: Callable[[object], str] = compact, size: int = REMEMBERED) -> None:
+    def __init__(self, dumps: Callable[[object], str], size: int = REMEMBERED) -> None:
+        # `dumps`: the view's own JSON encoding, so messages look as they always do.
         self._dumps = dumps
         self._size = size
         self._encoded: OrderedDict[int, tuple[object, str]] = OrderedDict()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
@@ -18,7 +18,7 @@ from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
 from domain.ticket_access import allowed_kinds
 from persistence.models import KindRestriction, User
-from persistence.tickets import restriction_of
+from persistence.tickets import LIMITS_OF_USER, restriction_of
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from realtime.relay import Relay
@@ -89,10 +89,7 @@ class Context:
         # One statement: the user and the ticket-kind restrictions that apply to them.
         stmt = (
             select(User, KindRestriction)
-            .outerjoin(
-                KindRestriction,
-                or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role),
-            )
+            .outerjoin(KindRestriction, LIMITS_OF_USER)
             .where(User.id == user_id)
         )
         async with self.services.sessionmaker() as session:
@@ -103,6 +100,11 @@ class Context:
         if user.token_version != token_version:
             raise Unauthenticated("token revoked; log in again")
         return actor_of(user, [restriction for _, restriction in rows if restriction])
+
+    @property
+    def known_actor(self) -> Actor | None:
+        """The actor if this context has authenticated already (no I/O)."""
+        return self._actor
 
     @property
     def authenticated(self) -> Actor:

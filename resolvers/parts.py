@@ -3,6 +3,9 @@ stock)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -30,7 +33,13 @@ from resolvers.records import (
 )
 from resolvers.stock import clear_alarm, lock_parts, move, raise_alarm, sync_alarm
 from schema.pagination import Connection
-from schema.part_inputs import PartFilter, PartInput, PartPatch
+from schema.part_inputs import (
+    PartFilter,
+    PartInput,
+    PartLineInput,
+    PartPatch,
+    ReceiptLineInput,
+)
 
 MAX_THRESHOLD = 1_000_000
 
@@ -217,9 +226,13 @@ async def engineer_stock(ctx: Context, engineer_id: str | None) -> list[Engineer
         pk = decode_id(engineer_id, "User", field="engineerId")
     if actor.role is Role.ENGINEER and pk != actor.user_id:
         raise Forbidden("an engineer sees only the stock they carry")
+    return await _carried_by(ctx, pk)
+
+
+async def _carried_by(ctx: Context, engineer_pk: int) -> list[EngineerStock]:
     stmt = (
         select(EngineerStock)
-        .where(EngineerStock.engineer_id == pk, EngineerStock.quantity > 0)
+        .where(EngineerStock.engineer_id == engineer_pk, EngineerStock.quantity > 0)
         .order_by(EngineerStock.part_id)
     )
     async with ctx.read() as session:
@@ -227,13 +240,13 @@ async def engineer_stock(ctx: Context, engineer_id: str | None) -> list[Engineer
 
 
 async def return_engineer_stock(
-    ctx: Context, engineer_id: str, lines: list[tuple[str, int]]
+    ctx: Context, engineer_id: str, lines: list[ReceiptLineInput]
 ) -> list[EngineerStock]:
     """Parts an engineer brings back unused go back into the warehouse."""
     actor = await ctx.actor()
     policy.require(actor, Action.PART_MANAGE)
     engineer_pk = decode_id(engineer_id, "User", field="engineerId")
-    wanted = parse_lines(lines)
+    wanted = parse_lines(lines).quantities
     async with ctx.write("returnEngineerStock", actor=actor) as work:
         engineer = await work.session.get(User, engineer_pk)
         if engineer is None or engineer.role != Role.ENGINEER.value:
@@ -250,21 +263,30 @@ async def return_engineer_stock(
                 reason="returned by the engineer",
             )
         work.touched(encode_id("User", engineer_pk))
-    async with ctx.read() as session:
-        stmt = (
-            select(EngineerStock)
-            .where(EngineerStock.engineer_id == engineer_pk, EngineerStock.quantity > 0)
-            .order_by(EngineerStock.part_id)
-        )
-        return list((await session.scalars(stmt)).all())
+    return await _carried_by(ctx, engineer_pk)
 
 
-def parse_lines(lines: list[tuple[str, int]], field: str = "lines") -> dict[int, int]:
-    """(part id, quantity) pairs checked and added up per part."""
+@dataclass(frozen=True)
+class PartLines:
+    """Lines of parts as asked: quantities per part (a part named twice is added up)
+    and the unit price given for a part (the last one given), with its field."""
+
+    quantities: dict[int, int]
+    prices: dict[int, tuple[Decimal, str]]
+
+
+def parse_lines(
+    lines: Sequence[PartLineInput | ReceiptLineInput], field: str = "lines"
+) -> PartLines:
+    """Part lines checked (ids decoded once, quantities in range) and added up per part."""
     if not lines:
         raise BadUserInput("must name at least one part", field=field)
-    decoded = []
-    for index, (part_id, count) in enumerate(lines):
-        pk = decode_id(part_id, "Part", field=f"{field}[{index}].partId")
-        decoded.append((pk, rules.quantity(count, f"{field}[{index}].quantity")))
-    return rules.merge_lines(decoded)
+    decoded: list[tuple[int, int]] = []
+    prices: dict[int, tuple[Decimal, str]] = {}
+    for index, line in enumerate(lines):
+        pk = decode_id(line.part_id, "Part", field=f"{field}[{index}].partId")
+        decoded.append((pk, rules.quantity(line.quantity, f"{field}[{index}].quantity")))
+        price = getattr(line, "unit_price", None)
+        if price is not None:
+            prices[pk] = (price, f"{field}[{index}].unitPrice")
+    return PartLines(quantities=rules.merge_lines(decoded), prices=prices)

@@ -52,17 +52,47 @@ async def lock_parts(
     return rows
 
 
-async def engineer_holding(work: UnitOfWork, engineer_id: int, part_id: int) -> EngineerStock:
-    """The engineer's stock row of a part, locked (created empty when missing)."""
+def _holdings(work: UnitOfWork) -> dict[tuple[int, int], EngineerStock | None]:
+    """The engineers' stock rows this unit of work has locked (None: there is none)."""
+    return work.cache.setdefault("holdings", {})
+
+
+async def lock_holdings(
+    work: UnitOfWork, engineer_id: int, part_ids: Iterable[int]
+) -> dict[int, int]:
+    """Locks what an engineer carries of these (already locked) parts, in one statement;
+    `move` then uses the rows it found. Returns part id -> quantity carried."""
+    wanted = sorted(set(part_ids))
     stmt = (
         select(EngineerStock)
-        .where(EngineerStock.engineer_id == engineer_id, EngineerStock.part_id == part_id)
+        .where(EngineerStock.engineer_id == engineer_id, EngineerStock.part_id.in_(wanted))
+        .order_by(EngineerStock.part_id)
         .with_for_update()
     )
-    row = await work.session.scalar(stmt)
+    found = {row.part_id: row for row in (await work.session.scalars(stmt)).all()}
+    cache = _holdings(work)
+    for pk in wanted:
+        cache[(engineer_id, pk)] = found.get(pk)
+    return {pk: row.quantity for pk, row in found.items()}
+
+
+async def engineer_holding(work: UnitOfWork, engineer_id: int, part_id: int) -> EngineerStock:
+    """The engineer's stock row of a part, locked (created empty when missing)."""
+    cache = _holdings(work)
+    key = (engineer_id, part_id)
+    if key in cache:
+        row = cache[key]
+    else:
+        stmt = (
+            select(EngineerStock)
+            .where(EngineerStock.engineer_id == engineer_id, EngineerStock.part_id == part_id)
+            .with_for_update()
+        )
+        row = await work.session.scalar(stmt)
     if row is None:
         row = EngineerStock(engineer_id=engineer_id, part_id=part_id, quantity=0)
         work.session.add(row)
+    cache[key] = row
     return row
 
 

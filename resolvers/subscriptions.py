@@ -53,7 +53,7 @@ def delivery_group(context: Any) -> tuple[Any, ...] | None:
     """Subscribers whose deliveries of one event are the same, given the same document:
     office staff see by role and ticket kinds alone; anyone else's view of a ticket
     (an engineer's, a customer's, an agent's) is their own. None before authentication."""
-    actor: Actor | None = getattr(context, "_actor", None)
+    actor: Actor | None = getattr(context, "known_actor", None)
     if actor is None:
         return None
     if actor.role in OFFICE:

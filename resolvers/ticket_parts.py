@@ -10,7 +10,7 @@ lower than the minimum price) otherwise.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -19,40 +19,21 @@ from domain import parts as rules
 from domain.errors import BadUserInput
 from domain.parts import MovementKind
 from domain.tickets import Move
-from persistence.models import EngineerStock, Part, TicketPart
+from persistence.models import Part, TicketPart
 from resolvers.context import Context
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import encode_id
 from resolvers.parts import parse_lines, prices_of
-from resolvers.stock import lock_parts, move
+from resolvers.stock import lock_holdings, lock_parts, move
 from resolvers.tickets import Change, emit_ticket_event, move_ticket
 from schema.part_inputs import PartLineInput, ReceiptLineInput
 
 
-def _prices_asked(lines: list[PartLineInput]) -> dict[int, tuple[Decimal, str]]:
-    """The unit price given for each part (the last one if a part is named twice)."""
-    asked: dict[int, tuple[Decimal, str]] = {}
-    for index, line in enumerate(lines):
-        if line.unit_price is not None:
-            pk = decode_id(line.part_id, "Part", field=f"lines[{index}].partId")
-            asked[pk] = (line.unit_price, f"lines[{index}].unitPrice")
-    return asked
-
-
-async def _usage(change: Change, part_pk: int) -> TicketPart | None:
+async def _usages(change: Change, part_pks: Iterable[int]) -> dict[int, TicketPart]:
+    """The ticket's lines of these parts (live or emptied), in one statement."""
     stmt = select(TicketPart).where(
-        TicketPart.ticket_id == change.ticket.id, TicketPart.part_id == part_pk
+        TicketPart.ticket_id == change.ticket.id, TicketPart.part_id.in_(list(part_pks))
     )
-    return await change.session.scalar(stmt)
-
-
-async def _carried(change: Change, part_pk: int) -> int:
-    engineer = change.ticket.assignee_id
-    if engineer is None:
-        return 0
-    stmt = select(EngineerStock.quantity).where(
-        EngineerStock.engineer_id == engineer, EngineerStock.part_id == part_pk
-    )
-    return (await change.session.scalar(stmt)) or 0
+    return {row.part_id: row for row in (await change.session.scalars(stmt)).all()}
 
 
 def _summary(part: Part, count: int, usage: TicketPart) -> dict[str, Any]:
@@ -72,20 +53,22 @@ async def issue_parts_to_ticket(
     expected_version: int | None,
     idempotency_key: str | None,
 ) -> Any:
-    wanted = parse_lines([(line.part_id, line.quantity) for line in lines])
-    asked = _prices_asked(lines)
+    parsed = parse_lines(lines)
+    wanted, asked = parsed.quantities, parsed.prices
 
     async def apply(change: Change) -> None:
         ticket = change.ticket
         locked = await lock_parts(change.work, wanted)
+        carried: dict[int, int] = {}
+        if ticket.assignee_id is not None:
+            carried = await lock_holdings(change.work, ticket.assignee_id, wanted)
+        usages = await _usages(change, wanted)
         issued = []
         for index, (part_pk, count) in enumerate(wanted.items()):
             part = locked[part_pk]
             price_asked, price_field = asked.get(part_pk, (None, f"lines[{index}].unitPrice"))
             unit_price = rules.selling_price(prices_of(part), price_asked, field=price_field)
-            from_engineer, from_warehouse = rules.split_issue(
-                await _carried(change, part_pk), count
-            )
+            from_engineer, from_warehouse = rules.split_issue(carried.get(part_pk, 0), count)
             if from_engineer:
                 await move(
                     change.work,
@@ -104,7 +87,7 @@ async def issue_parts_to_ticket(
                     ticket_id=ticket.id,
                     field=f"lines[{index}].quantity",
                 )
-            usage = await _usage(change, part_pk)
+            usage = usages.get(part_pk)
             if usage is None:
                 usage = TicketPart(ticket_id=ticket.id, part_id=part_pk, quantity=0)
                 change.session.add(usage)
@@ -137,15 +120,16 @@ async def return_parts_from_ticket(
     expected_version: int | None,
     idempotency_key: str | None,
 ) -> Any:
-    wanted = parse_lines([(line.part_id, line.quantity) for line in lines])
+    wanted = parse_lines(lines).quantities
 
     async def apply(change: Change) -> None:
         ticket = change.ticket
         locked = await lock_parts(change.work, wanted)
+        usages = await _usages(change, wanted)
         returned = []
         for index, (part_pk, count) in enumerate(wanted.items()):
             part = locked[part_pk]
-            usage = await _usage(change, part_pk)
+            usage = usages.get(part_pk)
             used = usage.quantity if usage is not None and usage.deleted_at is None else 0
             if usage is None or count > used:
                 raise BadUserInput(

@@ -97,6 +97,4 @@ class PartMutations:
     async def return_engineer_stock(
         self, info: Info, engineer_id: ID, lines: list[ReceiptLineInput]
     ) -> list[EngineerStock]:
-        return await parts.return_engineer_stock(  # type: ignore[return-value]
-            info.context, engineer_id, [(line.part_id, line.quantity) for line in lines]
-        )
+        return await parts.return_engineer_stock(info.context, engineer_id, lines)  # type: ignore[return-value]

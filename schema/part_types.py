@@ -6,30 +6,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import ID
 
 from domain.parts import MovementKind as DomainMovementKind
-from domain.parts import below_alarm, sees_cost_prices
+from domain.parts import below_alarm
 from resolvers import parts as part_resolvers
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.tickets import visible_ticket
 from schema.pagination import Connection
-from schema.types import Tracked, User
+from schema.types import Tracked, User, staff_only
 
 if TYPE_CHECKING:
     from schema.ticket_types import Ticket
 
 MovementKind = strawberry.enum(DomainMovementKind, name="StockMovementKind")
 LazyTicket = Annotated["Ticket", strawberry.lazy("schema.ticket_types")]
-
-
-def staff_only(info: Info, value: Any) -> Any:
-    """`value` for staff; null for customers and agents (field-level permission)."""
-    return value if sees_cost_prices(info.context.authenticated) else None
 
 
 @strawberry.type(description="A spare part of the catalogue with its warehouse stock.")

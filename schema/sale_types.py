@@ -11,8 +11,8 @@ from strawberry import ID
 from domain.part_sales import line_margin
 from resolvers.context import Info
 from resolvers.ids import encode_id
-from schema.part_types import Part, staff_only
-from schema.types import Customer, Tracked, User
+from schema.part_types import Part
+from schema.types import Customer, Tracked, User, staff_only
 
 
 @strawberry.type(description="One part of a sale, with the part's prices as they were then.")

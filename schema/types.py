@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import ID
 
 from domain import policy
+from domain.parts import sees_cost_prices
 from domain.policy import Action
-from domain.roles import STAFF
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.enums import RegionLevel, Role
@@ -43,6 +43,12 @@ class Tracked:
         self, info: Info
     ) -> Annotated[User, strawberry.lazy("schema.types")] | None:
         return await _load_user(info, self.updated_by_id)  # type: ignore[attr-defined]
+
+
+def staff_only(info: Info, value: Any) -> Any:
+    """`value` for staff; null for customers and agents (field-level permission: what
+    we paid, cost and minimum prices). The root field has authenticated already."""
+    return value if sees_cost_prices(info.context.authenticated) else None
 
 
 async def _load_user(info: Info, pk: int | None) -> User | None:
@@ -174,10 +180,8 @@ class Device(Tracked):
     last_maintained_on: date | None
 
     @strawberry.field(description="What we paid for it (进价): staff only, null for others.")
-    async def purchase_price(self, info: Info) -> Decimal | None:
-        if (await info.context.actor()).role not in STAFF:
-            return None
-        return self.purchase_price  # type: ignore[attr-defined]
+    def purchase_price(self, info: Info) -> Decimal | None:
+        return staff_only(info, self.purchase_price)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:

@@ -99,7 +99,7 @@ class Event:
     @strawberry.field
     def costly(self, info: strawberry.Info) -> str:
         CALLS.append(self.number)
-        return f"{self.number} for {info.context._actor.role}"
+        return f"{self.number} for {info.context.known_actor.role}"
 
 
 PAYLOADS = [Payload(number) for number in range(EVENTS)]
@@ -115,7 +115,7 @@ class SharedSubscription:
 
 @dataclass
 class FakeContext:
-    _actor: Actor
+    known_actor: Actor
 
 
 def actor(role: Role, user_id: int) -> Actor:
