@@ -6,6 +6,7 @@ to narrow every read of customer-owned rows (customers, devices, later tickets).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,8 +94,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.PURCHASE_READ: frozenset({A, BO}),
     Action.PURCHASE_MANAGE: frozenset({A, BO}),
     # Sales are read in each reader's customer scope (customers theirs, agents their
-    # customers'); the office sells.
-    Action.SALE_READ: EVERYONE,
+    # customers'); the office sells. Engineers have no business with sales and margins.
+    Action.SALE_READ: OFFICE | {CUST, AG},
     Action.SALE_CREATE: OFFICE,
 }
 
@@ -110,26 +111,45 @@ def require(actor: Actor, action: Action) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CustomerScope:
-    """Which customers an actor may see: all, one customer, or one agent's customers."""
+    """Which customers an actor may see: all, one customer, one agent's customers, or the
+    customers an engineer serves (those of the tickets assigned to them now)."""
 
     customer_id: int | None = None
     agent_id: int | None = None
+    engineer_id: int | None = None
+    # An engineer's ticket-kind limits: a ticket of another kind serves no customer.
+    ticket_kinds: frozenset[str] | None = None
     everything: bool = False
     nothing: bool = False
 
-    def admits(self, customer_id: int, customer_agent_id: int | None) -> bool:
+    def admits(
+        self, customer_id: int, customer_agent_id: int | None, served: Collection[int] = ()
+    ) -> bool:
+        """`served`: for an engineer's scope, the customers they serve (read by the caller)."""
         if self.everything:
             return True
         if self.nothing:
             return False
         if self.customer_id is not None:
             return customer_id == self.customer_id
+        if self.engineer_id is not None:
+            return customer_id in served
         return self.agent_id is not None and customer_agent_id == self.agent_id
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """The customers an engineer serves now, and their agents."""
+
+    customers: frozenset[int] = frozenset()
+    agents: frozenset[int] = frozenset()
+
+
 def customer_scope(actor: Actor) -> CustomerScope:
-    if actor.role in STAFF:
+    if actor.role in OFFICE:
         return CustomerScope(everything=True)
+    if actor.role is Role.ENGINEER:
+        return CustomerScope(engineer_id=actor.user_id, ticket_kinds=actor.ticket_kinds)
     if actor.role is Role.CUSTOMER:
         if actor.customer_id is None:
             return CustomerScope(nothing=True)
@@ -145,12 +165,6 @@ def require_customer_visible(actor: Actor, customer_id: int, customer_agent_id: 
     """Row rule for one customer; NOT_FOUND so that others' existence does not leak."""
     if not customer_scope(actor).admits(customer_id, customer_agent_id):
         raise NotFound("customer not found")
-
-
-def agent_visible(actor: Actor, agent_id: int) -> bool:
-    if actor.role in OFFICE:
-        return True
-    return actor.role is Role.AGENT and actor.agent_id == agent_id
 
 
 def agent_for_new_customer(actor: Actor, requested_agent_id: int | None) -> int | None:

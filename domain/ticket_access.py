@@ -22,6 +22,13 @@ class KindRestriction:
     user_id: int | None = None
 
 
+def kinds_of(actor: Actor) -> frozenset[TicketKind]:
+    """The kinds an actor handles, as read with the account (see resolvers.context)."""
+    if actor.ticket_kinds is None:
+        return frozenset(TicketKind)
+    return frozenset(TicketKind(kind) for kind in actor.ticket_kinds)
+
+
 def allowed_kinds(actor: Actor, restrictions: Iterable[KindRestriction]) -> frozenset[TicketKind]:
     by_role = None
     for restriction in restrictions:

@@ -46,6 +46,13 @@ class Context:
         self.connection_params: dict[str, Any] | None = None
         self.loaders = Loaders(services.sessionmaker)
         self._actor: Actor | None = None
+        # Who reads the results when no token authenticated the request: the user a
+        # `login` in it signed in (their own account is theirs to read in full).
+        self._signed_in: Actor | None = None
+        # Global ids of what this request's mutations changed: the response to a change
+        # shows it to its author even when the change took it out of their sight (an
+        # engineer declining a ticket sees the ticket they just gave back).
+        self.own_writes: set[str] = set()
         self._actor_lock = asyncio.Lock()
         self._token_expires_at: datetime | None = None
 
@@ -107,6 +114,17 @@ class Context:
         return self._actor
 
     @property
+    def reader(self) -> Actor | None:
+        """Whose read rules shape the results (schema.rules): the authenticated user, or
+        the one a `login` in this request signed in; None for nobody (then nothing shows)."""
+        return self._actor or self._signed_in
+
+    def signed_in(self, actor: Actor) -> None:
+        """A `login` succeeded: its result is read as that user. Does not authenticate
+        the request (a later field without a token is still refused)."""
+        self._signed_in = actor
+
+    @property
     def authenticated(self) -> Actor:
         """The actor, for nested fields: their root field has already authenticated (a
         plain attribute read, where `await actor()` would cost a coroutine per row)."""
@@ -136,6 +154,7 @@ class Context:
             ip=self.ip,
         ) as work:
             yield work
+        self.own_writes.update(work.record_ids)
         if work.written and self.services.relay is not None:
             await self.services.relay.announce(work.written[-1].sequence)
 

@@ -118,10 +118,7 @@ async def device(ctx: Context, device_id: str) -> Device:
     row = await ctx.loaders.device.load(decode_id(device_id, "Device"))
     if row is None:
         raise NotFound("device not found")
-    customer = await ctx.loaders.customer.load(row.customer_id)
-    if customer is None or not policy.customer_scope(actor).admits(customer.id, customer.agent_id):
-        raise NotFound("device not found")
-    return row
+    return row  # whether the reader sees it: the Device type's read rule
 
 
 async def register_device(ctx: Context, data: DeviceInput) -> Device:

@@ -10,9 +10,11 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from domain.policy import Served
 from persistence import models
 from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
+from persistence.scoping import served_customers
 from realtime.relay import EventRecord
 
 K = TypeVar("K")
@@ -100,6 +102,10 @@ class Loaders:
         self.part_sale_lines: DataLoader[int, list[models.PartSaleLine]] = by_parent(
             models.PartSaleLine, models.PartSaleLine.part_sale_id
         )
+        # Keyed by (engineer id, their ticket-kind limits): whom an engineer serves now.
+        self.served: DataLoader[tuple[int, frozenset[str] | None], Served] = DataLoader(
+            load_fn=partial(_served, sessionmaker)
+        )
         if shared:
             for name, loader in list(vars(self).items()):
                 setattr(self, name, Shielded(loader))
@@ -114,3 +120,20 @@ async def _history(
     for row in rows:
         grouped[row.ticket_id].append(EventRecord.from_row(row))  # type: ignore[index]
     return [grouped[pk] for pk in ticket_ids]
+
+
+async def _served(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    keys: list[tuple[int, frozenset[str] | None]],
+) -> list[Served]:
+    found: list[Served] = []
+    async with sessionmaker() as session:
+        for engineer_id, kinds in keys:
+            rows = await served_customers(session, engineer_id, kinds)
+            found.append(
+                Served(
+                    customers=frozenset(pk for pk, _ in rows),
+                    agents=frozenset(agent for _, agent in rows if agent is not None),
+                )
+            )
+    return found

@@ -64,14 +64,6 @@ def may_read(actor: Actor, row: OutingRequest) -> bool:
     return actor.role is not Role.ENGINEER or row.engineer_id == actor.user_id
 
 
-async def readable_request(ctx: Context, pk: int | None) -> OutingRequest | None:
-    """For nested fields (a notification's request): the row, if the reader may read it."""
-    if pk is None:
-        return None
-    row = await ctx.loaders.outing_request.load(pk)
-    return row if row is not None and may_read(await ctx.actor(), row) else None
-
-
 # -- inputs ----------------------------------------------------------------------
 
 

@@ -28,3 +28,10 @@ def ticket_as_of(row: Any, snapshot: dict[str, Any]) -> AsOf:
         version=snapshot.get("version", row.version),
         assignee_id=snapshot.get("assigneeId", row.assignee_id),
     )
+
+
+def present(record: Any) -> Any:
+    """The record as it is now: what read rules decide on (an `AsOf` shows the past)."""
+    if type(record) is AsOf:
+        return object.__getattribute__(record, "_row")
+    return record

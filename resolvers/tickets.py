@@ -22,6 +22,7 @@ from domain import validation
 from domain.errors import BadUserInput, Conflict, Forbidden, NotFound
 from domain.roles import Actor, Role
 from domain.ticket_access import TicketView, can_see
+from domain.ticket_access import kinds_of as actor_kinds
 from domain.tickets import (
     FINAL_CONFIRMERS,
     Move,
@@ -62,13 +63,6 @@ class _KeyTaken(Exception):
 
 
 # -- reads ---------------------------------------------------------------------
-
-
-def actor_kinds(actor: Actor) -> frozenset[TicketKind]:
-    """Read with the account itself (one statement per request), see Context.actor."""
-    if actor.ticket_kinds is None:
-        return frozenset(TicketKind)
-    return frozenset(TicketKind(kind) for kind in actor.ticket_kinds)
 
 
 def view_of(ticket: Ticket, customer: Customer) -> TicketView:
@@ -116,31 +110,12 @@ async def tickets(
 
 
 async def ticket(ctx: Context, ticket_id: str) -> Ticket:
-    actor = await ctx.actor()
-    pk = decode_id(ticket_id, "Ticket")
-    async with ctx.read() as session:
-        row = await session.get(Ticket, pk)
-        customer = await session.get(Customer, row.customer_id) if row else None
-        if row is None or customer is None:
-            raise NotFound("ticket not found")
-        if not can_see(actor, view_of(row, customer), actor_kinds(actor)):
-            raise NotFound("ticket not found")
+    """Whether the reader sees it is the Ticket type's read rule (schema.rules)."""
+    await ctx.actor()
+    row = await ctx.loaders.ticket.load(decode_id(ticket_id, "Ticket"))
+    if row is None:
+        raise NotFound("ticket not found")
     return row
-
-
-async def visible_ticket(ctx: Context, ticket_pk: int | None) -> Ticket | None:
-    """For nested fields (a movement's or an outing request's ticket): the ticket, if
-    the reader may see it (an engineer who lost a ticket keeps its records, not it)."""
-    if ticket_pk is None:
-        return None
-    ticket = await ctx.loaders.ticket.load(ticket_pk)
-    if ticket is None:
-        return None
-    customer = await ctx.loaders.customer.load(ticket.customer_id)
-    if customer is None:
-        return None
-    actor = await ctx.actor()
-    return ticket if can_see(actor, view_of(ticket, customer), actor_kinds(actor)) else None
 
 
 # -- idempotency ---------------------------------------------------------------
@@ -207,6 +182,7 @@ async def _idempotent(
             replay = await _stored_result(session, actor, key, operation, ticket_pk)
         if replay is None:  # pragma: no cover - the winner committed before we failed
             raise Conflict("a concurrent request with this key failed; retry") from None
+        ctx.own_writes.add(encode_id("Ticket", replay.id))
         return replay
 
 
@@ -263,6 +239,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
         async with ctx.write("createTicket", actor=actor) as work:
             session = work.session
             if key and (replay := await _stored_result(session, actor, key, "createTicket")):
+                ctx.own_writes.add(encode_id("Ticket", replay.id))
                 return replay
             if kind not in actor_kinds(actor):
                 raise Forbidden(f"this account does not handle {kind} tickets")
@@ -361,6 +338,7 @@ async def move_ticket(
             # Looked up under the row lock: a concurrent retry with the same key waits for
             # the first to commit, then finds its result here.
             if key and (replay := await _stored_result(session, actor, key, operation, pk)):
+                ctx.own_writes.add(encode_id("Ticket", pk))
                 return replay
             customer = await session.get(Customer, row.customer_id) if row else None
             if row is None or customer is None:

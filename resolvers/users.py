@@ -52,6 +52,7 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
     if refusal is not None:
         raise refusal
     assert user is not None
+    ctx.signed_in(actor_of(user))
     ttl = ctx.settings.token_ttl_minutes
     token = issue_token(
         ctx.services.signing_key, user_id=user.id, token_version=user.token_version, ttl_minutes=ttl

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.access import ANYONE
 from domain.part_import import FileFormat
+from resolvers import visibility
+from schema.rules import ReadRule
 
 ImportFormat = strawberry.enum(
     FileFormat,
@@ -15,6 +18,11 @@ ImportFormat = strawberry.enum(
 
 @strawberry.type(description="What an import did (or, on a dry run, would do).")
 class ImportResult:
+    __read__ = ReadRule(
+        rows=visibility.MANAGER_ROWS,
+        fields={ANYONE: ("rows", "created", "updated", "unchanged", "stock_adjusted", "dry_run")},
+    )
+
     rows: int = strawberry.field(description="Data rows read (blank and total lines aside).")
     created: int = strawberry.field(description="New parts.")
     updated: int = strawberry.field(description="Existing parts whose catalogue fields changed.")
@@ -27,6 +35,10 @@ class ImportResult:
 
 @strawberry.type(description="A column an import recognises, by any of its headers.")
 class ImportColumn:
+    __read__ = ReadRule(
+        rows=visibility.MANAGER_ROWS, fields={ANYONE: ("field", "required", "headers")}
+    )
+
     field: str = strawberry.field(description="The part's field (quantity: the stock wanted).")
     required: bool
     headers: list[str] = strawberry.field(

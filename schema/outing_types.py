@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain import outings as rules
+from domain.access import ANYONE, TRACKING
 from domain.outings import ExpenseStatus as DomainExpenseStatus
+from resolvers import visibility
 from resolvers.context import Info
-from resolvers.tickets import visible_ticket
 from schema.outing_inputs import ExpenseKind, OutingStatus
 from schema.part_types import Part
+from schema.rules import ReadRule
 from schema.types import Tracked, User
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ async def _user(info: Info, pk: int | None) -> User | None:
 
 @strawberry.type(description="A part asked for on an outing, issued to the engineer on approval.")
 class OutingPartLine:
+    __read__ = ReadRule(part_of=("OutingRequest",), fields={ANYONE: ("quantity", "part")})
+
     quantity: int
 
     @strawberry.field
@@ -42,6 +46,34 @@ class OutingPartLine:
     "approved (at most the claim) and paid, or rejected."
 )
 class OutingExpense(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.OUTING_EXPENSES,
+        fields={
+            ANYONE: (
+                "id",
+                "kind",
+                "amount",
+                "note",
+                "status",
+                "claimed_amount",
+                "receipt",
+                "claim_note",
+                "claimed_at",
+                "approved_amount",
+                "approved_at",
+                "paid_amount",
+                "paid_at",
+                "rejection_note",
+                "rejected_at",
+                "rejected_by",
+                "approved_by",
+                "paid_by",
+                "outing_request",
+                *TRACKING,
+            )
+        },
+    )
+
     kind: ExpenseKind
     amount: Decimal = strawberry.field(description="Asked for with the outing.")
     note: str | None = strawberry.field(description="The engineer's, with the request.")
@@ -77,6 +109,11 @@ class OutingExpense(Tracked):
 
 @strawberry.type(description="Sums of an outing's expense lines (rejected lines left out).")
 class OutingTotals:
+    __read__ = ReadRule(
+        part_of=("OutingRequest",),
+        fields={ANYONE: ("requested", "claimed", "approved", "paid", "outstanding")},
+    )
+
     requested: Decimal
     claimed: Decimal
     approved: Decimal
@@ -86,6 +123,26 @@ class OutingTotals:
 
 @strawberry.type(description="An engineer's request to go out for a ticket.")
 class OutingRequest(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.OUTING_REQUESTS,
+        fields={
+            ANYONE: (
+                "id",
+                "status",
+                "note",
+                "decision_note",
+                "decided_at",
+                "decided_by",
+                "engineer",
+                "ticket",
+                "parts",
+                "expenses",
+                "totals",
+                *TRACKING,
+            )
+        },
+    )
+
     status: OutingStatus
     note: str | None
     decision_note: str | None
@@ -101,7 +158,7 @@ class OutingRequest(Tracked):
 
     @strawberry.field(description="Null when the reader may no longer see the ticket.")
     async def ticket(self, info: Info) -> LazyTicket | None:
-        return await visible_ticket(info.context, self.ticket_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def parts(self, info: Info) -> list[OutingPartLine]:

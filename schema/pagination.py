@@ -6,11 +6,15 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from schema.rules import STRUCTURE
+
 T = TypeVar("T")
 
 
 @strawberry.type
 class PageInfo:
+    __read__ = STRUCTURE  # what they carry is ruled by its own type
+
     has_next_page: bool
     has_previous_page: bool
     start_cursor: str | None
@@ -19,12 +23,16 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[T]):
+    __read__ = STRUCTURE  # what they carry is ruled by its own type
+
     cursor: str
     node: T
 
 
 @strawberry.type
 class Connection(Generic[T]):
+    __read__ = STRUCTURE  # what they carry is ruled by its own type
+
     total_count: int
     page_info: PageInfo
     edges: list[Edge[T]]

@@ -1,6 +1,6 @@
 """Output types of spare parts: the catalogue, stock movements, engineers' stock and the
-parts used on tickets. Cost, minimum and average purchase prices resolve to null for
-anyone but staff (domain.parts.sees_cost_prices)."""
+parts used on tickets. Cost and average purchase prices are the office's; the minimum
+price is staff's too (an engineer quoting on site may discount down to it)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import ID
 
+from domain.access import ANYONE, OFFICE_ONLY, STAFF_ONLY, TRACKING
 from domain.parts import MovementKind as DomainMovementKind
 from domain.parts import below_alarm
 from resolvers import parts as part_resolvers
+from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
-from resolvers.tickets import visible_ticket
 from schema.pagination import Connection
-from schema.types import Tracked, User, staff_only
+from schema.rules import ReadRule
+from schema.types import Tracked, User
 
 if TYPE_CHECKING:
     from schema.ticket_types import Ticket
@@ -29,6 +31,29 @@ LazyTicket = Annotated["Ticket", strawberry.lazy("schema.ticket_types")]
 
 @strawberry.type(description="A spare part of the catalogue with its warehouse stock.")
 class Part(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.EVERY_ROW,
+        fields={
+            ANYONE: (
+                "id",
+                "part_number",
+                "name",
+                "spec",
+                "unit",
+                "brand",
+                "model",
+                "list_price",
+                "alarm_threshold",
+                "on_hand",
+                "below_alarm",
+                *TRACKING,
+            ),
+            STAFF_ONLY: ("minimum_price",),
+            OFFICE_ONLY: ("cost_price", "average_purchase_price"),
+            STAFF_ONLY.or_refuse(): ("movements",),
+        },
+    )
+
     part_number: str
     name: str
     spec: str | None
@@ -43,19 +68,17 @@ class Part(Tracked):
     def below_alarm(self) -> bool:
         return below_alarm(self.on_hand, self.alarm_threshold)
 
-    @strawberry.field(description="Staff only (null for customers and agents).")
-    def cost_price(self, info: Info) -> Decimal | None:
-        return staff_only(info, self.cost_price)  # type: ignore[attr-defined]
+    cost_price: Decimal | None = strawberry.field(description="The office only (null for others).")
+    minimum_price: Decimal | None = strawberry.field(
+        description="The lowest selling price. Staff only (null for others)."
+    )
+    average_purchase_price: Decimal | None = strawberry.field(
+        description="Mean unit cost of the last three receipts. The office only."
+    )
 
-    @strawberry.field(description="The lowest selling price. Staff only.")
-    def minimum_price(self, info: Info) -> Decimal | None:
-        return staff_only(info, self.minimum_price)  # type: ignore[attr-defined]
-
-    @strawberry.field(description="Mean unit cost of the last three receipts. Staff only.")
-    def average_purchase_price(self, info: Info) -> Decimal | None:
-        return staff_only(info, self.average_purchase_price)  # type: ignore[attr-defined]
-
-    @strawberry.field(description="Every movement of this part, newest first. Staff only.")
+    @strawberry.field(
+        description="Every movement of this part, newest first. Staff only (FORBIDDEN to others)."
+    )
     async def movements(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[StockMovement]:
@@ -67,10 +90,33 @@ class Part(Tracked):
     "stock, `engineerQuantity` that of the engineer's stock (0 where not involved)."
 )
 class StockMovement:
+    __read__ = ReadRule(
+        rows=visibility.STAFF_ROWS,
+        fields={
+            ANYONE: (
+                "id",
+                "kind",
+                "quantity",
+                "engineer_quantity",
+                "on_hand_after",
+                "at",
+                "reason",
+                "part",
+                "actor",
+                "engineer",
+                "ticket",
+                "purchase_order_id",
+                "part_sale_id",
+                "outing_request_id",
+            ),
+            OFFICE_ONLY: ("unit_cost",),
+        },
+    )
+
     kind: MovementKind
     quantity: int
     engineer_quantity: int
-    unit_cost: Decimal | None
+    unit_cost: Decimal | None = strawberry.field(description="The office only.")
     on_hand_after: int = strawberry.field(description="Warehouse stock after this movement.")
     at: datetime
     reason: str | None
@@ -95,7 +141,8 @@ class StockMovement:
 
     @strawberry.field(description="The ticket it went to or came from, if the reader may see it.")
     async def ticket(self, info: Info) -> LazyTicket | None:
-        return await visible_ticket(info.context, self.ticket_id)  # type: ignore[attr-defined,return-value]
+        pk = self.ticket_id  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.ticket.load(pk)
 
     @strawberry.field
     def purchase_order_id(self) -> ID | None:
@@ -115,6 +162,10 @@ class StockMovement:
 
 @strawberry.type(description="Parts an engineer carries: issued to them, not yet used.")
 class EngineerStock:
+    __read__ = ReadRule(
+        rows=visibility.ENGINEER_STOCK, fields={ANYONE: ("quantity", "part", "engineer")}
+    )
+
     quantity: int
 
     @strawberry.field
@@ -128,6 +179,11 @@ class EngineerStock:
 
 @strawberry.type(description="A part used on a ticket and what it costs the customer.")
 class PartUsage:
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={ANYONE: ("quantity", "unit_price", "charge", "under_warranty", "part")},
+    )
+
     quantity: int
     unit_price: Decimal = strawberry.field(description="The selling price per unit.")
     charge: Decimal = strawberry.field(description="What the customer pays: 0 under warranty.")

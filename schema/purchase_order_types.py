@@ -8,10 +8,13 @@ from decimal import Decimal
 
 import strawberry
 
+from domain.access import ANYONE, TRACKING
 from domain.purchase_orders import PurchaseOrderStatus as DomainStatus
 from domain.purchase_orders import line_amount
+from resolvers import visibility
 from resolvers.context import Info
 from schema.part_types import Part
+from schema.rules import ReadRule
 from schema.types import Tracked, User
 
 PurchaseOrderStatus = strawberry.enum(DomainStatus, name="PurchaseOrderStatus")
@@ -23,6 +26,22 @@ async def _user(info: Info, pk: int | None) -> User | None:
 
 @strawberry.type(description="One part on a purchase order.")
 class PurchaseOrderLine(Tracked):
+    __read__ = ReadRule(
+        part_of=("PurchaseOrder",),
+        fields={
+            ANYONE: (
+                "id",
+                "quantity",
+                "unit_price",
+                "received_quantity",
+                "outstanding",
+                "amount",
+                "part",
+                *TRACKING,
+            )
+        },
+    )
+
     quantity: int = strawberry.field(description="Units ordered.")
     unit_price: Decimal = strawberry.field(description="The purchase price per unit.")
     received_quantity: int = strawberry.field(description="Units received so far.")
@@ -46,6 +65,32 @@ class PurchaseOrderLine(Tracked):
     "before anything is received."
 )
 class PurchaseOrder(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.MANAGER_ROWS,
+        fields={
+            ANYONE: (
+                "id",
+                "number",
+                "supplier",
+                "status",
+                "note",
+                "reviewed_at",
+                "approved_at",
+                "issued_at",
+                "received_at",
+                "cancelled_at",
+                "cancel_reason",
+                "reviewed_by",
+                "approved_by",
+                "issued_by",
+                "cancelled_by",
+                "lines",
+                "total",
+                *TRACKING,
+            )
+        },
+    )
+
     number: str | None = strawberry.field(description="PO<year>-<id>, e.g. PO2026-000123.")
     supplier: str
     status: PurchaseOrderStatus

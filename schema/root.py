@@ -24,6 +24,7 @@ from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.rules import apply_read_rules
 from schema.subscription import Subscription
 from settings import Settings
 
@@ -107,7 +108,7 @@ def build_schema(settings: Settings) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return AftersalesSchema(
+    schema = AftersalesSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -115,6 +116,9 @@ def build_schema(settings: Settings) -> Schema:
         execution_context_class=EventScopedExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    # Every path to a record, whatever its field, goes through its type's read rule.
+    apply_read_rules(schema)
+    return schema
 
 
 __all__ = ["ID", "build_schema"]

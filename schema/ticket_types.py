@@ -10,13 +10,14 @@ import strawberry
 from strawberry import ID
 from strawberry.scalars import JSON
 
-from domain.ticket_access import sees_event_type
+from domain.access import ANYONE, TRACKING
+from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
-from resolvers.outings import readable_request
 from resolvers.snapshots import ticket_as_of
 from schema.enums import Role
 from schema.part_types import Part, PartUsage
+from schema.rules import ReadRule
 from schema.ticket_inputs import TicketKind, TicketSource, TicketStatus
 from schema.types import Customer, Device, Tracked, User
 
@@ -34,6 +35,11 @@ async def _user(info: Info, pk: int | None) -> User | None:
 
 @strawberry.type
 class CheckIn(Tracked):
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={ANYONE: ("id", "at", "latitude", "longitude", "note", "engineer", *TRACKING)},
+    )
+
     at: datetime
     latitude: float
     longitude: float
@@ -46,6 +52,23 @@ class CheckIn(Tracked):
 
 @strawberry.type
 class WorkRecord(Tracked):
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={
+            ANYONE: (
+                "id",
+                "started_at",
+                "ended_at",
+                "method",
+                "place",
+                "details",
+                "issues_left",
+                "engineer",
+                *TRACKING,
+            )
+        },
+    )
+
     started_at: datetime
     ended_at: datetime
     method: str | None
@@ -60,6 +83,21 @@ class WorkRecord(Tracked):
 
 @strawberry.type
 class Rating:
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={
+            ANYONE: (
+                "communication",
+                "quality",
+                "solved",
+                "comment",
+                "at",
+                "on_behalf_of_customer",
+                "rated_by",
+            )
+        },
+    )
+
     communication: int
     quality: int
     solved: bool | None
@@ -75,8 +113,47 @@ class Rating:
         return await _user(info, self.rated_by_id)
 
 
+TICKET_FIELDS = (
+    "id",
+    "number",
+    "kind",
+    "status",
+    "severity",
+    "source",
+    "version",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "remote_diagnosis",
+    "under_warranty",
+    "dispatched_at",
+    "dispatch_note",
+    "accepted_at",
+    "started_at",
+    "close_summary",
+    "close_requested_at",
+    "confirmed_at",
+    "closed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "customer",
+    "device",
+    "assignee",
+    "dispatched_by",
+    "rating",
+    "check_ins",
+    "work_records",
+    "parts_used",
+    "parts_charge",
+    "history",
+    *TRACKING,
+)
+
+
 @strawberry.type
 class Ticket(Tracked):
+    __read__ = ReadRule(rows=visibility.TICKETS, fields={ANYONE: TICKET_FIELDS})
+
     number: str | None
     kind: TicketKind
     status: TicketStatus
@@ -99,8 +176,11 @@ class Ticket(Tracked):
     cancelled_at: datetime | None
     cancel_reason: str | None
 
-    @strawberry.field
-    async def customer(self, info: Info) -> Customer:
+    @strawberry.field(
+        description="Null only where the reader may not see it: in the answer to the "
+        "reader's own change that took the ticket from them (declining it)."
+    )
+    async def customer(self, info: Info) -> Customer | None:
         return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
 
     @strawberry.field
@@ -150,16 +230,27 @@ class Ticket(Tracked):
 
     @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
     async def history(self, info: Info) -> list[TicketEvent]:
-        actor = await info.context.actor()
-        events = await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type]
-        return [event for event in events if sees_event_type(actor, event.type)]  # type: ignore[misc]
+        return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type,return-value]
 
 
-@strawberry.type(description="One change of a ticket; `ticket` shows its state right after it.")
+@strawberry.type(
+    description="One change of a ticket. `ticket` shows its state right after the change, "
+    "or null when the reader may no longer see the ticket (it was reassigned, or its "
+    "customer moved to another agent); `ticketId` always names it."
+)
 class TicketEvent:
+    __read__ = ReadRule(
+        rows=visibility.TICKET_EVENTS,
+        fields={ANYONE: ("sequence", "type", "at", "actor", "ticket_id", "ticket", "data")},
+    )
+
     sequence: int
     type: str
     at: datetime
+
+    @strawberry.field(description="The ticket the event is about.")
+    def ticket_id(self) -> ID:
+        return ID(encode_id("Ticket", self.ticket_id))  # type: ignore[attr-defined]
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
@@ -176,15 +267,37 @@ class TicketEvent:
         return {k: v for k, v in payload.items() if k not in SNAPSHOT_KEYS}
 
 
-@strawberry.type(description="A notification to this user; the same on every open session.")
+@strawberry.type(
+    description="A notification to this user; the same on every open session. `ticket` "
+    "is null when the user may no longer see the ticket; `ticketId` still names it."
+)
 class Notification:
+    __read__ = ReadRule(
+        rows=visibility.NOTIFICATIONS,
+        fields={
+            ANYONE: (
+                "sequence",
+                "id",
+                "kind",
+                "handled",
+                "message",
+                "at",
+                "ticket_id",
+                "ticket",
+                "part",
+                "outing_request",
+            )
+        },
+    )
+
     sequence: int | None = strawberry.field(description="The event that delivered it (live).")
     notification_id: strawberry.Private[int]
+    recipient_id: strawberry.Private[int]
     kind: str
     handled: bool
     message: str
     at: datetime
-    ticket_id: strawberry.Private[int | None]
+    ticket_pk: strawberry.Private[int | None]
     part_id: strawberry.Private[int | None]
     outing_request_id: strawberry.Private[int | None]
     snapshot: strawberry.Private[dict[str, Any]]
@@ -193,17 +306,22 @@ class Notification:
     def id(self) -> ID:
         return ID(encode_id("Notification", self.notification_id))
 
+    @strawberry.field(description="The ticket it is about, if any.")
+    def ticket_id(self) -> ID | None:
+        return None if self.ticket_pk is None else ID(encode_id("Ticket", self.ticket_pk))
+
     @classmethod
     def from_event(cls, event: Any) -> Notification:
         payload = event.payload
         return cls(
             sequence=event.sequence,
             notification_id=payload["notificationId"],
+            recipient_id=event.recipient_id,
             kind=payload["kind"],
             handled=payload["handled"],
             message=payload.get("message", ""),
             at=event.at,
-            ticket_id=event.ticket_id,
+            ticket_pk=event.ticket_id,
             part_id=payload.get("partId"),
             outing_request_id=payload.get("outingRequestId"),
             snapshot=payload,
@@ -214,11 +332,12 @@ class Notification:
         return cls(
             sequence=None,
             notification_id=row.id,
+            recipient_id=row.user_id,
             kind=row.kind,
             handled=row.handled,
             message=row.message,
             at=row.created_at,
-            ticket_id=row.ticket_id,
+            ticket_pk=row.ticket_id,
             part_id=row.part_id,
             outing_request_id=row.outing_request_id,
             snapshot={},
@@ -226,9 +345,9 @@ class Notification:
 
     @strawberry.field
     async def ticket(self, info: Info) -> Ticket | None:
-        if self.ticket_id is None:
+        if self.ticket_pk is None:
             return None
-        row = await info.context.loaders.ticket.load(self.ticket_id)
+        row = await info.context.loaders.ticket.load(self.ticket_pk)
         if row is None:
             return None
         return ticket_as_of(row, self.snapshot) if self.snapshot else row  # type: ignore[return-value]
@@ -239,11 +358,14 @@ class Notification:
 
     @strawberry.field(description="The outing request an OUTING_* notification is about.")
     async def outing_request(self, info: Info) -> LazyOutingRequest | None:
-        return await readable_request(info.context, self.outing_request_id)  # type: ignore[return-value]
+        pk = self.outing_request_id
+        return None if pk is None else await info.context.loaders.outing_request.load(pk)  # type: ignore[return-value]
 
 
 @strawberry.type(description="Ticket kinds a role, or one user, is limited to.")
 class KindRestriction:
+    __read__ = ReadRule(rows=visibility.ADMIN_ROWS, fields={ANYONE: ("role", "kinds", "user")})
+
     role: Role | None
     user_id: strawberry.Private[int | None]
     kinds: list[TicketKind]

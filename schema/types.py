@@ -5,17 +5,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry import ID
 
-from domain import policy
-from domain.parts import sees_cost_prices
-from domain.policy import Action
+from domain.access import (
+    ANYONE,
+    OFFICE_AND_AGENTS,
+    OFFICE_ONLY,
+    OWN_AGENT_OR_OFFICE,
+    SELF_OR_OFFICE,
+    SELF_OR_STAFF,
+    STAFF_AND_AGENTS,
+    TRACKING,
+)
+from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.enums import RegionLevel, Role
+from schema.rules import ReadRule
 
 LazyUser = Annotated["User", strawberry.lazy("schema.types")]
 
@@ -45,28 +54,34 @@ class Tracked:
         return await _load_user(info, self.updated_by_id)  # type: ignore[attr-defined]
 
 
-def staff_only(info: Info, value: Any) -> Any:
-    """`value` for staff; null for customers and agents (field-level permission: what
-    we paid, cost and minimum prices). The root field has authenticated already."""
-    return value if sees_cost_prices(info.context.authenticated) else None
-
-
 async def _load_user(info: Info, pk: int | None) -> User | None:
     return None if pk is None else await info.context.loaders.user.load(pk)
 
 
-@strawberry.type
+@strawberry.type(
+    description="An account. Customers and agents see a staff account as its id and "
+    "display name only; the account's own user sees all of it."
+)
 class User(Tracked):
-    username: str
+    __read__ = ReadRule(
+        rows=visibility.USERS,
+        fields={
+            ANYONE: ("id", "display_name", *TRACKING),
+            SELF_OR_STAFF: ("username", "role", "phone", "email"),
+            SELF_OR_OFFICE: ("enabled", "last_login_at", "locked", "customer", "agent"),
+        },
+    )
+
+    username: str | None
     display_name: str
-    role: Role
+    role: Role | None
     phone: str | None
     email: str | None
-    enabled: bool
+    enabled: bool | None
     last_login_at: datetime | None
 
     @strawberry.field(description="True while wrong passwords have locked the account.")
-    def locked(self, info: Info) -> bool:
+    def locked(self, info: Info) -> bool | None:
         return self.failed_logins >= info.context.settings.login_attempts  # type: ignore[attr-defined]
 
     @strawberry.field(description="The customer a CUSTOMER user belongs to.")
@@ -82,6 +97,11 @@ class User(Tracked):
 
 @strawberry.type
 class Region(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.EVERY_ROW,
+        fields={ANYONE: ("id", "name", "level", "parent", "children", *TRACKING)},
+    )
+
     name: str
     level: RegionLevel
 
@@ -97,14 +117,30 @@ class Region(Tracked):
 
 @strawberry.type
 class Contact(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.CONTACTS,
+        fields={ANYONE: ("id", "name", "department", "phone", "email", *TRACKING)},
+    )
+
     name: str
     department: str | None
     phone: str | None
     email: str | None
 
 
-@strawberry.type
+@strawberry.type(
+    description="A reseller. Its customers and the engineers serving them see how to "
+    "reach it (name, phone, email), never its own people."
+)
 class Agent(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.AGENTS,
+        fields={
+            ANYONE: ("id", "name", "phone", "email", *TRACKING),
+            OWN_AGENT_OR_OFFICE: ("level", "address", "region", "contacts"),
+        },
+    )
+
     name: str
     level: str | None
     phone: str | None
@@ -116,13 +152,18 @@ class Agent(Tracked):
         pk = self.region_id  # type: ignore[attr-defined]
         return None if pk is None else await info.context.loaders.region.load(pk)
 
-    @strawberry.field
-    async def contacts(self, info: Info) -> list[Contact]:
+    @strawberry.field(description="The agent's own people (the office and the agent only).")
+    async def contacts(self, info: Info) -> list[Contact] | None:
         return await info.context.loaders.agent_contacts.load(self.id)  # type: ignore[arg-type]
 
 
 @strawberry.type
 class Communication(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.COMMUNICATIONS,
+        fields={ANYONE: ("id", "occurred_at", "channel", "summary", *TRACKING)},
+    )
+
     occurred_at: datetime
     channel: str | None
     summary: str
@@ -130,12 +171,33 @@ class Communication(Tracked):
 
 @strawberry.type
 class Customer(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.CUSTOMERS,
+        fields={
+            ANYONE: (
+                "id",
+                "code",
+                "name",
+                "address",
+                "phone",
+                "region",
+                "agent",
+                "salesperson",
+                "contacts",
+                "devices",
+                *TRACKING,
+            ),
+            STAFF_AND_AGENTS: ("category", "notes"),
+            OFFICE_AND_AGENTS.or_refuse(): ("communications",),
+        },
+    )
+
     code: str
     name: str
-    category: str | None
+    category: str | None = strawberry.field(description="Internal: not shown to the customer.")
     address: str | None
     phone: str | None
-    notes: str | None
+    notes: str | None = strawberry.field(description="Internal: not shown to the customer.")
 
     @strawberry.field
     async def region(self, info: Info) -> Region | None:
@@ -159,14 +221,40 @@ class Customer(Tracked):
     async def devices(self, info: Info) -> list[Device]:
         return await info.context.loaders.customer_devices.load(self.id)  # type: ignore[arg-type]
 
-    @strawberry.field(description="The log of communications, newest first (staff and agents).")
+    @strawberry.field(
+        description="The log of communications, newest first (office and agents; FORBIDDEN "
+        "to others)."
+    )
     async def communications(self, info: Info) -> list[Communication]:
-        policy.require(await info.context.actor(), Action.COMMUNICATION_READ)
         return await info.context.loaders.customer_communications.load(self.id)  # type: ignore[arg-type]
 
 
 @strawberry.type
 class Device(Tracked):
+    __read__ = ReadRule(
+        rows=visibility.OF_CUSTOMERS,
+        fields={
+            ANYONE: (
+                "id",
+                "brand",
+                "model",
+                "serial_number",
+                "bought_from_us",
+                "vendor",
+                "deal_number",
+                "quoted_price",
+                "installed_on",
+                "warranty_ends_on",
+                "maintenance_interval_days",
+                "last_maintained_on",
+                "customer",
+                "under_warranty",
+                *TRACKING,
+            ),
+            OFFICE_ONLY: ("purchase_price",),
+        },
+    )
+
     brand: str
     model: str
     serial_number: str
@@ -179,9 +267,9 @@ class Device(Tracked):
     maintenance_interval_days: int | None
     last_maintained_on: date | None
 
-    @strawberry.field(description="What we paid for it (进价): staff only, null for others.")
-    def purchase_price(self, info: Info) -> Decimal | None:
-        return staff_only(info, self.purchase_price)  # type: ignore[attr-defined]
+    purchase_price: Decimal | None = strawberry.field(
+        description="What we paid for it (进价): the office only, null for others."
+    )
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -197,6 +285,11 @@ class Device(Tracked):
 
 @strawberry.type
 class AuditEntry:
+    __read__ = ReadRule(
+        rows=visibility.ADMIN_ROWS,
+        fields={ANYONE: ("id", "at", "ip", "operation", "record_ids", "actor")},
+    )
+
     @strawberry.field
     def id(self) -> ID:
         return ID(encode_id("AuditEntry", self.id))  # type: ignore[attr-defined]
@@ -213,6 +306,9 @@ class AuditEntry:
 
 @strawberry.type
 class LoginResult:
+    # Only ever returned to the user who just signed in (read as that user).
+    __read__ = ReadRule(rows=visibility.EVERY_ROW, fields={ANYONE: ("token", "user", "expires_at")})
+
     token: str
     user: User
     expires_at: datetime

@@ -43,14 +43,16 @@ LEGACY_WS = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
 TICKET_EVENTS = """
 subscription TicketEvents($since: Int) {
   ticketEvents(since: $since) {
-    sequence type at actor { id }
+    sequence type at actor { id } ticketId
     ticket { id kind status version assignee { id } customer { id } }
     data
   }
 }"""
 NOTIFICATIONS = """
 subscription Notifications($since: Int) {
-  notifications(since: $since) { sequence id kind handled message at ticket { id status } }
+  notifications(since: $since) {
+    sequence id kind handled message at ticketId ticket { id status }
+  }
 }"""
 CREATE_TICKET = """
 mutation M($input: CreateTicketInput!) {

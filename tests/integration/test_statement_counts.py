@@ -286,7 +286,7 @@ query ($first: Int) {
         (BOARD, 3 + 3),
         (PARTS, 3),
         (BOARD_WITH_PARTS, 3 + 3),
-        (OUTINGS, 3 + 6),
+        (OUTINGS, 3 + 5),
         (PURCHASE_ORDERS, 3 + 3),
         (PART_SALES, 3 + 3),
     ],
