@@ -261,7 +261,15 @@ async def live(
 
 
 def of_ticket(ticket_id: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda item: (item.get("ticket") or {}).get("id") == ticket_id
+    """Events and notifications about a ticket: `ticketId` names it even where the
+    reader may no longer see the ticket itself."""
+
+    def about(item: dict[str, Any]) -> bool:
+        if "ticketId" in item:
+            return item["ticketId"] == ticket_id
+        return (item.get("ticket") or {}).get("id") == ticket_id
+
+    return about
 
 
 # -- raw websockets, for close codes ---------------------------------------------------

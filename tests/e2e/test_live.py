@@ -300,6 +300,10 @@ async def test_reassign_takes_the_ticket_away_live(server: Server) -> None:
             ("DISPATCHED", True),
             ("REASSIGNED_AWAY", False),
         ], notes
+        # Those delivered once the ticket was taken away are the engineer's own, but the
+        # ticket is no longer shown in them.
+        later_notes = [n for n in notes if of_ticket(tid)(n) and n["sequence"] > away["sequence"]]
+        assert later_notes and all(n["ticket"] is None for n in later_notes), notes
 
 
 # -- 3. reconnecting with `since` ----------------------------------------------------------

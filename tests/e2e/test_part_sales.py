@@ -324,10 +324,10 @@ def test_customers_and_agents_see_their_own_sales_without_cost(
     assert list_sales(server, user.token, customerId=theirs["customer"]["id"])["totalCount"] == 0
 
 
-def test_staff_see_every_sale_with_its_cost(
+def test_the_office_sees_every_sale_with_its_cost(
     server: Server, world: TicketWorld, two_sales: dict[str, Any]
 ) -> None:
-    for user in (world.dispatcher, world.back_office, world.engineer):
+    for user in (world.dispatcher, world.back_office):
         for sale in (two_sales["ours"], two_sales["theirs"]):
             seen = assert_ok(server.gql(SALE_BY_ID, {"id": sale["id"]}, user.token))["partSale"]
             line = seen["lines"][0]
@@ -336,6 +336,15 @@ def test_staff_see_every_sale_with_its_cost(
             assert money(line["margin"]) == money(line["amount"]) - 60 * line["quantity"]
         page = list_sales(server, user.token, search=two_sales["part"]["partNumber"])
         assert sale_ids(page) == [two_sales["theirs"]["id"], two_sales["ours"]["id"]]
+
+
+def test_engineers_have_no_business_with_sales(
+    server: Server, world: TicketWorld, two_sales: dict[str, Any]
+) -> None:
+    token = world.engineer.token
+    assert_error(server.gql(SALE_BY_ID, {"id": two_sales["ours"]["id"]}, token), FORBIDDEN)
+    query = "query { partSales { totalCount } }"
+    assert_error(server.gql(query, {}, token), FORBIDDEN)
 
 
 def test_an_unknown_sale_is_not_found(server: Server) -> None:

@@ -181,10 +181,16 @@ def test_customers_and_agents_never_see_cost_minimum_or_average_prices(
         movements = server.gql(ph.PART_BY_ID, {"id": part["id"]}, user.token)
         assert_error(movements, FORBIDDEN)
         assert "60" not in str(movements.get("data"))
-    for user in (world.engineer, world.dispatcher, world.back_office):
+    for user in (world.dispatcher, world.back_office):
         node = ph.get_part(server, user.token, part["id"])
         assert money(node["costPrice"]) == Decimal("60.00")
         assert money(node["minimumPrice"]) == Decimal("80.00")
+    # An engineer quoting on site sees the list and minimum prices, never the cost.
+    node = ph.get_part(server, world.engineer.token, part["id"])
+    assert node["costPrice"] is None
+    assert node["averagePurchasePrice"] is None
+    assert money(node["minimumPrice"]) == Decimal("80.00")
+    assert money(node["listPrice"]) == Decimal("100.00")
 
 
 # -- parts on a ticket -----------------------------------------------------------------

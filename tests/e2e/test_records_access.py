@@ -1,13 +1,14 @@
 """Who may do what with the records, end to end: every role against every query and
 mutation on regions, agents, customers, contacts, the communication log, devices,
 users and the audit log (a table written from the policy), then the row-level rules
-(a customer sees its own records, an agent its own customers, others' records are
-NOT_FOUND by id and absent from lists) and the purchase price that only staff see.
+(a customer sees its own records, an agent its own customers, an engineer the
+customers of its tickets; others' records are NOT_FOUND by id and absent from lists)
+and the purchase price that only the office sees.
 
 One set of records per backend (module fixture `world`), built through the API:
 agents A1 and A2; customers C1 (agent A1), C2 (agent A2), C3 (no agent); devices on
 each; one user of every role, the CUSTOMER user belonging to C1 and the AGENT user to
-A1. Every record of the set carries the set's unique tag in its code, name or serial
+A1; the ENGINEER user holds a ticket of C1. Every record of the set carries the set's unique tag in its code, name or serial
 number, so searching for the tag sees exactly the set whatever else the shared
 database holds. Mutations that change or remove their target get a fresh one."""
 
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from . import records_helpers as rh
+from . import ticket_helpers as th
 from .client import Server, UserHandle, assert_error, assert_ok, unique_name
 
 ROLES = ("ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER", "CUSTOMER", "AGENT")
@@ -51,8 +53,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str]] = {
     "restoreAgent":                   (OK,     OK,      FORBID,  FORBID,  FORBID,  FORBID),
     "customers":                      (OK,     OK,      OK,      OK,      OK,      OK),
     "customer(C1)":                   (OK,     OK,      OK,      OK,      OK,      OK),
-    "customer(C2)":                   (OK,     OK,      OK,      OK,      NOTF,    NOTF),
-    "customer(C3)":                   (OK,     OK,      OK,      OK,      NOTF,    NOTF),
+    "customer(C2)":                   (OK,     OK,      OK,      NOTF,    NOTF,    NOTF),
+    "customer(C3)":                   (OK,     OK,      OK,      NOTF,    NOTF,    NOTF),
     "customer(C1).communications":    (OK,     OK,      OK,      FORBID,  FORBID,  OK),
     "createCustomer":                 (OK,     OK,      OK,      FORBID,  FORBID,  OK),
     "createCustomer(agentId A1)":     (OK,     OK,      OK,      FORBID,  FORBID,  OK),
@@ -75,8 +77,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str, str]] = {
     "logCommunication(C2)":           (OK,     OK,      OK,      FORBID,  FORBID,  NOTF),
     "devices":                        (OK,     OK,      OK,      OK,      OK,      OK),
     "device(of C1)":                  (OK,     OK,      OK,      OK,      OK,      OK),
-    "device(of C2)":                  (OK,     OK,      OK,      OK,      NOTF,    NOTF),
-    "device(of C3)":                  (OK,     OK,      OK,      OK,      NOTF,    NOTF),
+    "device(of C2)":                  (OK,     OK,      OK,      NOTF,    NOTF,    NOTF),
+    "device(of C3)":                  (OK,     OK,      OK,      NOTF,    NOTF,    NOTF),
     "registerDevice(C1, ours)":       (OK,     OK,      OK,      FORBID,  FORBID,  OK),
     "registerDevice(C1, elsewhere)":  (OK,     OK,      OK,      FORBID,  OK,      OK),
     "registerDevice(C2, elsewhere)":  (OK,     OK,      OK,      FORBID,  NOTF,    NOTF),
@@ -143,6 +145,9 @@ def world(server: Server) -> World:
         links = {"customer_id": c1} if role == "CUSTOMER" else {}
         links = {"agent_id": a1} if role == "AGENT" else links
         w.users[role] = server.make_user(role, **links)
+    # The engineer serves C1 (a ticket of C1 is assigned to it), no other customer.
+    ticket = th.create_ticket(server, server.admin_token, c1)
+    th.dispatch(server, server.admin_token, ticket["id"], w.users["ENGINEER"].id)
     return w
 
 
@@ -184,7 +189,9 @@ def _matching(server: Server, search: str) -> Callable[[], Any]:
 
 
 def _scoped(role: str, staff: set[str], own: set[str]) -> set[str]:
-    return own if role in ("CUSTOMER", "AGENT") else staff
+    """The office sees every record; the others (the engineer serving C1, the customer
+    C1, the agent of C1) only C1's."""
+    return own if role in ("CUSTOMER", "AGENT", "ENGINEER") else staff
 
 
 # regions
@@ -809,7 +816,7 @@ def test_agent_user_enters_customers_for_itself_only(server: Server, world: Worl
     assert created["agent"] == {"id": world.a1}
     # It is the agent's now: listed for the agent, with A1 as its agent for staff too.
     assert rh.ids(rh.customers_matching(server, code, token=token)) == [created["id"]]
-    as_staff = server.data(rh.CUSTOMER_BY_ID, {"id": created["id"]}, world.token("ENGINEER"))
+    as_staff = server.data(rh.CUSTOMER_BY_ID, {"id": created["id"]}, world.token("BACK_OFFICE"))
     assert as_staff["customer"]["agent"] == {"id": world.a1}
     # Not for another agent.
     other = {"code": unique_name("agentmade"), "name": "For A2", "agentId": world.a2}
@@ -842,13 +849,30 @@ def test_agent_user_cannot_update_others_customers(server: Server, world: World)
     assert server.admin(rh.DEVICE_BY_ID, {"id": world.d2})["device"]["model"] == "X-100"
 
 
-@pytest.mark.parametrize("role", ["ENGINEER", "CUSTOMER_SERVICE", "BACK_OFFICE", "ADMIN"])
-def test_staff_see_every_customer_and_device(server: Server, world: World, role: str) -> None:
+@pytest.mark.parametrize("role", ["CUSTOMER_SERVICE", "BACK_OFFICE", "ADMIN"])
+def test_the_office_sees_every_customer_and_device(server: Server, world: World, role: str) -> None:
     token = world.token(role)
     customers = rh.customers_matching(server, world.tag, token=token)
     assert sorted(rh.ids(customers)) == sorted([world.c1, world.c2, world.c3])
     devices = rh.devices_matching(server, world.tag, token=token)
     assert sorted(rh.ids(devices)) == sorted([world.d1, world.d1b, world.d2, world.d3])
+
+
+def test_an_engineer_sees_the_customers_of_its_tickets_only(server: Server, world: World) -> None:
+    engineer = world.users["ENGINEER"]
+    customers = rh.customers_matching(server, world.tag, token=engineer.token)
+    assert rh.ids(customers) == [world.c1]
+    devices = rh.devices_matching(server, world.tag, token=engineer.token)
+    assert sorted(rh.ids(devices)) == sorted([world.d1, world.d1b])
+    # A ticket of C2 dispatched to it: C2 is served too, until it is taken away.
+    ticket = th.create_ticket(server, server.admin_token, world.c2)
+    th.dispatch(server, server.admin_token, ticket["id"], engineer.id)
+    customers = rh.customers_matching(server, world.tag, token=engineer.token)
+    assert sorted(rh.ids(customers)) == sorted([world.c1, world.c2])
+    other = server.make_user("ENGINEER")
+    th.dispatch(server, server.admin_token, ticket["id"], other.id, expected_version=2)
+    assert rh.ids(rh.customers_matching(server, world.tag, token=engineer.token)) == [world.c1]
+    assert_error(server.gql(rh.CUSTOMER_BY_ID, {"id": world.c2}, engineer.token), NOTF)
 
 
 PRICE_VIEWS = """
@@ -860,10 +884,10 @@ query Q($id: ID!, $customer: ID!, $search: String) {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_purchase_price_is_for_staff_only(server: Server, world: World, role: str) -> None:
+def test_purchase_price_is_for_the_office_only(server: Server, world: World, role: str) -> None:
     variables = {"id": world.d1, "customer": world.c1, "search": f"{world.tag}-D1"}
     data = server.data(PRICE_VIEWS, variables, world.token(role))
-    expected = PURCHASE_PRICE if role in STAFF else None
+    expected = PURCHASE_PRICE if role in STAFF and role != "ENGINEER" else None
     assert rh.money(data["device"]["purchasePrice"]) == expected
     assert rh.money(data["device"]["quotedPrice"]) == Decimal("2000")  # the quote is no secret
     listed = {e["node"]["id"]: e["node"]["purchasePrice"] for e in data["devices"]["edges"]}

@@ -105,11 +105,12 @@ def assert_conflict(response: dict[str, Any], status: str, version: int) -> None
 def notes_about(
     server: Server, user: UserHandle, ticket_id: str, *, unhandled_only: bool = False
 ) -> list[dict[str, Any]]:
-    """The user's notifications about one ticket, newest first."""
+    """The user's notifications about one ticket, newest first (`ticketId` names it even
+    when the user may no longer see the ticket)."""
     return [
         n
         for n in th.notifications(server, user.token, unhandled_only=unhandled_only)
-        if n["ticket"] and n["ticket"]["id"] == ticket_id
+        if n["ticketId"] == ticket_id
     ]
 
 
@@ -243,9 +244,19 @@ def test_happy_path_from_new_to_closed(server: Server, world: TicketWorld) -> No
     assert (history[3]["data"]["latitude"], history[3]["data"]["longitude"]) == (30.25, 120.17)
     assert history[5]["data"].get("summary") == "Belt replaced, runs fine"
 
-    # Everyone involved reads the same history.
-    for user in (eng, world.customer_user, world.agent_user, world.back_office):
+    # Everyone involved reads the same history; customers and agents see staff accounts
+    # as id and name only.
+    for user in (eng, world.back_office):
         assert th.get_ticket(s, user.token, tid)["history"] == history
+    portal_view = [{**e, "actor": {**e["actor"], "username": None}} for e in history]
+    for user in (world.customer_user, world.agent_user):
+        seen = th.get_ticket(s, user.token, tid)["history"]
+        assert seen == [
+            {**e, "actor": {**e["actor"], "username": o["actor"]["username"]}}
+            if e["actor"]["id"] == user.id
+            else e
+            for e, o in zip(portal_view, history, strict=True)
+        ]
     # One audit entry per change, naming the operation and its actor.
     entries = audit_entries(s, tid)
     assert [(e["operation"], e["actor"]["id"]) for e in reversed(entries)] == [
@@ -1029,6 +1040,8 @@ def test_notifications_follow_the_moves(server: Server, world: TicketWorld) -> N
     other = world.advance(world.new_ticket(), "DISPATCHED")["id"]
     move_ok(s, eng.token, "declineTicket", other)
     assert kinds_of(notes_about(s, eng, other)) == [("DISPATCHED", True)]
+    # No longer the engineer's: the notification stays, the ticket is not shown.
+    assert [n["ticket"] for n in notes_about(s, eng, other)] == [None]
     (declined,) = notes_about(s, disp, other, unhandled_only=True)
     assert (declined["kind"], declined["ticket"]["status"]) == ("DECLINED", "NEW")
     # Dispatching again settles it; a reassignment tells the engineer who lost it.

@@ -41,7 +41,7 @@ TICKET_FULL = (
     " workRecords { id startedAt endedAt method place details issuesLeft engineer { id } }"
     f" rating {{ {RATING} }} history {{ {EVENT} }}"
 )
-NOTIFICATION = "id sequence kind handled message at ticket { id status }"
+NOTIFICATION = "id sequence kind handled message at ticketId ticket { id status }"
 PAGE = "totalCount pageInfo { hasNextPage endCursor }"
 
 # -- documents ---------------------------------------------------------------------
