@@ -13,6 +13,8 @@ from schema.enums import RegionLevel, Role
 
 @strawberry.input
 class CreateUserInput:
+    __writes__ = "User"  # what it writes, field by field (schema.rules)
+
     username: str
     password: str
     role: Role
@@ -30,6 +32,8 @@ class CreateUserInput:
 @strawberry.input
 class UpdateUserInput:
     """Only the fields given change."""
+
+    __writes__ = "User"  # what it writes, field by field (schema.rules)
 
     display_name: str | None = None
     phone: str | None = None
@@ -55,6 +59,8 @@ class RegionInput:
 
 @strawberry.input
 class ContactInput:
+    __writes__ = "Contact"  # what it writes, field by field (schema.rules)
+
     name: str
     department: str | None = None
     phone: str | None = None
@@ -63,6 +69,8 @@ class ContactInput:
 
 @strawberry.input
 class AgentInput:
+    __writes__ = "Agent"  # what it writes, field by field (schema.rules)
+
     name: str
     level: str | None = None
     region_id: strawberry.ID | None = None
@@ -74,6 +82,8 @@ class AgentInput:
 
 @strawberry.input(description="Only the fields given change; an explicit null clears a field.")
 class AgentPatch:
+    __writes__ = "Agent"  # what it writes, field by field (schema.rules)
+
     name: str | None = UNSET
     level: str | None = UNSET
     region_id: strawberry.ID | None = UNSET
@@ -91,6 +101,8 @@ class AgentFilter:
 
 @strawberry.input
 class CustomerInput:
+    __writes__ = "Customer"  # what it writes, field by field (schema.rules)
+
     code: str
     name: str
     category: str | None = strawberry.field(
@@ -109,6 +121,8 @@ class CustomerInput:
 
 @strawberry.input(description="Only the fields given change; an explicit null clears a field.")
 class CustomerPatch:
+    __writes__ = "Customer"  # what it writes, field by field (schema.rules)
+
     code: str | None = UNSET
     name: str | None = UNSET
     category: str | None = UNSET
@@ -141,6 +155,8 @@ class CommunicationInput:
 
 @strawberry.input
 class DeviceInput:
+    __writes__ = "Device"  # what it writes, field by field (schema.rules)
+
     customer_id: strawberry.ID
     brand: str
     model: str
@@ -158,6 +174,8 @@ class DeviceInput:
 
 @strawberry.input(description="Only the fields given change; an explicit null clears a field.")
 class DevicePatch:
+    __writes__ = "Device"  # what it writes, field by field (schema.rules)
+
     customer_id: strawberry.ID | None = UNSET
     brand: str | None = UNSET
     model: str | None = UNSET

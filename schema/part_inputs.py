@@ -10,6 +10,8 @@ from strawberry import UNSET
 
 @strawberry.input
 class PartInput:
+    __writes__ = "Part"  # what it writes, field by field (schema.rules)
+
     part_number: str
     name: str
     unit: str = strawberry.field(default="pcs", description="Unit of measure (pcs, m, kg...).")
@@ -28,6 +30,8 @@ class PartInput:
 
 @strawberry.input(description="Only the fields given change. Stock changes through movements.")
 class PartPatch:
+    __writes__ = "Part"  # what it writes, field by field (schema.rules)
+
     part_number: str | None = UNSET
     name: str | None = UNSET
     unit: str | None = UNSET

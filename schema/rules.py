@@ -21,6 +21,11 @@ It does so whatever the field is: a root query, a nested field, a history entry,
 mutation result or a subscription payload, so a new path to a record carries the rule
 with it. A type or field without a rule, or a name in a rule that is no field, stops
 the schema from building: nothing ships unruled.
+
+Writes follow reads: an input type that writes a record names it (`__writes__ =
+"Device"`); a mutation given a value for a field whose audience excludes the caller's
+role (`purchasePrice` from an agent) is FORBIDDEN before anything is written. An input
+field `xId` writes the record's field `x`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from resolvers.snapshots import present
 from resolvers.visibility import Rows
 
 RULE_ATTRIBUTE = "__read__"
+WRITES_ATTRIBUTE = "__writes__"
 ROOTS = frozenset({"Query", "Mutation", "Subscription"})
 _APPLIED = "_read_rule"
 
@@ -260,6 +266,57 @@ def _rule_field(
     return (audience if restricted else None), []
 
 
+Written = dict[str, dict[str, tuple[Audience, bool]]]
+
+
+def _written_fields(schema: Schema, mutation: GraphQLField) -> Written:
+    """For each argument of a mutation whose input type writes a ruled record: the
+    restricted input fields (GraphQL names) and the audience each one's reading has.
+    A null where the field's default is null writes nothing (a create's blank field);
+    where a field has no default (a patch), null clears it, which is a write."""
+    found: Written = {}
+    for arg_name, arg in mutation.args.items():
+        input_type = _named(arg.type)
+        definition = schema.get_type_by_name(getattr(input_type, "name", ""))
+        written = getattr(getattr(definition, "origin", None), WRITES_ATTRIBUTE, None)
+        if written is None:
+            continue
+        rule = rule_of(schema, written)
+        if rule is None:
+            raise TypeError(f"{input_type.name} writes {written}, which has no read rule")
+        graphql_to_python = _python_names(schema, written)
+        restricted: dict[str, tuple[Audience, bool]] = {}
+        for field_name in input_type.fields:
+            target = field_name if field_name in graphql_to_python else field_name[:-2]
+            python_name = graphql_to_python.get(target)
+            audience = rule.audience_of.get(python_name) if python_name else None
+            if audience is not None and audience.roles != ALL_ROLES:
+                null_writes = input_type.fields[field_name].default_value is not None
+                restricted[field_name] = (audience, null_writes)
+        if restricted:
+            found[arg_name] = restricted
+    return found
+
+
+def _write_checked(resolve: Resolve, written: Written) -> Resolve:
+    async def checked(source: Any, info: Any, **args: Any) -> Any:
+        actor = await info.context.actor()
+        for arg_name, restricted in written.items():
+            given = args.get(arg_name) or {}
+            for field_name, (audience, null_writes) in restricted.items():
+                value = given.get(field_name)
+                written_now = field_name in given and (value is not None or null_writes)
+                if written_now and not audience.admits_role(actor):
+                    raise Forbidden(
+                        f"{arg_name}.{field_name}: not for {actor.role.value} users to set",
+                        field=f"{arg_name}.{field_name}",
+                    )
+        result = resolve(source, info, **args)
+        return await result if inspect.isawaitable(result) else result
+
+    return checked
+
+
 def apply_read_rules(schema: Schema) -> None:
     """Wraps the resolvers of a built schema with its types' read rules (see above)."""
     problems: list[str] = []
@@ -291,6 +348,8 @@ def apply_read_rules(schema: Schema) -> None:
                 problems += found
                 if audience is not None:
                     resolve = _guarded(resolve, audience, f"{type_name}.{name}")
+            if type_name == "Mutation" and (written := _written_fields(schema, gfield)):
+                resolve = _write_checked(resolve, written)
             setattr(resolve, _APPLIED, True)
             gfield.resolve = resolve
     if problems:

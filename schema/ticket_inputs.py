@@ -18,6 +18,8 @@ TicketSource = strawberry.enum(DomainSource, name="TicketSource")
 
 @strawberry.input
 class CreateTicketInput:
+    __writes__ = "Ticket"  # what it writes, field by field (schema.rules)
+
     kind: TicketKind
     customer_id: strawberry.ID
     description: str

@@ -906,3 +906,39 @@ def test_communication_log_is_hidden_in_lists_too(server: Server, world: World, 
     assert_error(response, FORBID)
     # The customer itself stays readable without the log.
     assert server.data(rh.CUSTOMER_BY_ID, {"id": world.c1}, world.token(role))["customer"]
+
+
+# -- writes follow reads -------------------------------------------------------------
+
+
+def test_a_field_a_role_cannot_read_it_cannot_write(server: Server, world: World) -> None:
+    before = server.admin(rh.DEVICE_BY_ID, {"id": world.d1})["device"]
+    patch = {"id": world.d1, "input": {"purchasePrice": "1.00", "model": "X-9"}}
+    refused = server.gql(rh.UPDATE_DEVICE, patch, world.token("AGENT"))
+    assert_error(refused, FORBID, field="input.purchasePrice")
+    # Clearing is writing too.
+    cleared = {"id": world.d1, "input": {"purchasePrice": None}}
+    assert_error(server.gql(rh.UPDATE_DEVICE, cleared, world.token("AGENT")), FORBID)
+    assert server.admin(rh.DEVICE_BY_ID, {"id": world.d1})["device"] == before
+
+    serial = unique_name("sn")
+    device = {
+        "customerId": world.c1,
+        "brand": "Acme",
+        "model": "R-1",
+        "serialNumber": serial,
+        "boughtFromUs": False,
+        "purchasePrice": "10.00",
+    }
+    token = world.token("CUSTOMER")
+    refused = server.gql(rh.REGISTER_DEVICE, {"input": device}, token)
+    assert_error(refused, FORBID, field="input.purchasePrice")
+    assert rh.devices_matching(server, serial, includeDeleted=True) == []
+    # A blank price on a new device writes nothing: the registration goes through.
+    registered = server.data(
+        rh.REGISTER_DEVICE, {"input": {**device, "purchasePrice": None}}, token
+    )
+    assert registered["registerDevice"]["purchasePrice"] is None
+    # The office writes what it reads.
+    office = server.data(rh.UPDATE_DEVICE, patch, world.token("BACK_OFFICE"))["updateDevice"]
+    assert rh.money(office["purchasePrice"]) == Decimal("1.00")
