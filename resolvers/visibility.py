@@ -29,17 +29,27 @@ Check = Callable[[Context, Any], Verdict]
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """The row rule of a type: who sees every row, and the check for everyone else."""
+    """The row rule of a type: who sees every row, which roles see some rows, and the
+    check that decides those row by row. Any other reader sees none."""
 
     summary: str
     sees_all: Callable[[Actor], bool]
-    # For readers who do not see every row; None: they see none.
+    some: frozenset[Role] = frozenset()
     check: Check | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.some) != (self.check is not None):
+            raise TypeError("the roles that see some rows come with the check that decides")
 
     def admits(self, ctx: Context, actor: Actor, row: Any) -> Verdict:
         if self.sees_all(actor):
             return True
-        return False if self.check is None else self.check(ctx, row)
+        if actor.role not in self.some or self.check is None:
+            return False
+        return self.check(ctx, row)
+
+
+OUTSIDE_THE_OFFICE = frozenset({Role.ENGINEER, Role.CUSTOMER, Role.AGENT})
 
 
 def _roles(roles: frozenset[Role]) -> Callable[[Actor], bool]:
@@ -133,6 +143,7 @@ USERS = Rows(
     "staff: every account; customers and agents: their own, staff accounts, and the "
     "portal accounts of the customers and agents they see",
     _roles(STAFF),
+    frozenset({Role.CUSTOMER, Role.AGENT}),
     _user,
 )
 
@@ -142,6 +153,7 @@ AGENTS = Rows(
     "office: all; an agent: itself; a customer: its agent; an engineer: the agents of "
     "the customers it serves",
     _roles(OFFICE),
+    OUTSIDE_THE_OFFICE,
     lambda ctx, row: agent_pk_visible(ctx, row.id),
 )
 
@@ -149,12 +161,14 @@ CUSTOMERS = Rows(
     "office: all; a customer: itself; an agent: its customers; an engineer: the "
     "customers of the tickets assigned to it",
     _roles(OFFICE),
+    OUTSIDE_THE_OFFICE,
     lambda ctx, row: customer_pk_visible(ctx, row.id),
 )
 
 OF_CUSTOMERS = Rows(
     "those of the customers the reader sees",
     _roles(OFFICE),
+    OUTSIDE_THE_OFFICE,
     lambda ctx, row: customer_pk_visible(ctx, row.customer_id),
 )
 
@@ -169,6 +183,7 @@ def _contact(ctx: Context, row: Any) -> Verdict:
 CONTACTS = Rows(
     "a customer's: whoever sees the customer; an agent's: the office and the agent itself",
     _roles(OFFICE),
+    OUTSIDE_THE_OFFICE,
     _contact,
 )
 
@@ -181,7 +196,10 @@ def _communication(ctx: Context, row: Any) -> Verdict:
 
 
 COMMUNICATIONS = Rows(
-    "office: all; an agent: those with its customers", _roles(OFFICE), _communication
+    "office: all; an agent: those with its customers",
+    _roles(OFFICE),
+    frozenset({Role.AGENT}),
+    _communication,
 )
 
 
@@ -192,7 +210,10 @@ def _sale(ctx: Context, row: Any) -> Verdict:
 
 
 PART_SALES = Rows(
-    "office: all; a customer: its own; an agent: its customers'", _roles(OFFICE), _sale
+    "office: all; a customer: its own; an agent: its customers'",
+    _roles(OFFICE),
+    frozenset({Role.CUSTOMER, Role.AGENT}),
+    _sale,
 )
 
 
@@ -223,18 +244,21 @@ TICKETS = Rows(
     "dispatchers: all (of the kinds they handle); an engineer: those assigned to it now; "
     "a customer: its own; an agent: its customers'",
     lambda actor: actor.role in DISPATCHERS and _all_kinds(actor),
+    frozenset(Role),
     _ticket,
 )
 
 TICKET_EVENTS = Rows(
     "staff: every event; customers and agents: all but the staff-only ones (outings)",
     _roles(STAFF),
+    frozenset({Role.CUSTOMER, Role.AGENT}),
     lambda ctx, event: sees_event_type(_reader(ctx), event.type),
 )
 
 NOTIFICATIONS = Rows(
     "its recipient only",
     _nobody,
+    frozenset(Role),
     lambda ctx, note: note.recipient_id == _reader(ctx).user_id,
 )
 
@@ -244,7 +268,10 @@ def _own_engineer(ctx: Context, row: Any) -> Verdict:
     return actor.role is Role.ENGINEER and row.engineer_id == actor.user_id
 
 
-OUTING_REQUESTS = Rows("office: all; an engineer: its own", _roles(OFFICE), _own_engineer)
+ENGINEERS = frozenset({Role.ENGINEER})
+OUTING_REQUESTS = Rows(
+    "office: all; an engineer: its own", _roles(OFFICE), ENGINEERS, _own_engineer
+)
 
 
 async def _expense(ctx: Context, row: Any) -> bool:
@@ -253,10 +280,12 @@ async def _expense(ctx: Context, row: Any) -> bool:
 
 
 OUTING_EXPENSES = Rows(
-    "office: all; an engineer: those of its own requests", _roles(OFFICE), _expense
+    "office: all; an engineer: those of its own requests", _roles(OFFICE), ENGINEERS, _expense
 )
 
-ENGINEER_STOCK = Rows("office: all; an engineer: what it carries", _roles(OFFICE), _own_engineer)
+ENGINEER_STOCK = Rows(
+    "office: all; an engineer: what it carries", _roles(OFFICE), ENGINEERS, _own_engineer
+)
 
 STAFF_ROWS = Rows("staff: all; others: none", _roles(STAFF))
 MANAGER_ROWS = Rows("admin and back office: all; others: none", _roles(MANAGERS.roles))

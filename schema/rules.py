@@ -136,13 +136,14 @@ def _admitted(
         return [True] * len(items)
     ctx = info.context
     own = getattr(ctx, "own_writes", None)
+    check = rows.check if actor.role in rows.some else None
 
     def verdict(item: Any) -> Any:
         row = present(item)
         pk = getattr(row, "id", None) if own else None
         if pk is not None and encode_id(target.type_name, pk) in own:
             return True  # what the reader's own mutation just changed, in its response
-        return False if rows.check is None else rows.check(ctx, row)
+        return False if check is None else check(ctx, row)
 
     verdicts = [True if item is None else verdict(item) for item in items]
     if all(isinstance(v, bool) for v in verdicts):

@@ -241,7 +241,18 @@ class Ticket(Tracked):
 class TicketEvent:
     __read__ = ReadRule(
         rows=visibility.TICKET_EVENTS,
-        fields={ANYONE: ("sequence", "type", "at", "actor", "ticket_id", "ticket", "data")},
+        fields={
+            ANYONE: (
+                "sequence",
+                "type",
+                "at",
+                "actor",
+                "ticket_id",
+                "ticket_version",
+                "ticket",
+                "data",
+            )
+        },
     )
 
     sequence: int
@@ -251,6 +262,13 @@ class TicketEvent:
     @strawberry.field(description="The ticket the event is about.")
     def ticket_id(self) -> ID:
         return ID(encode_id("Ticket", self.ticket_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="The ticket's version right after this event, also when `ticket` is "
+        "null: a client orders what it is told against what it has."
+    )
+    def ticket_version(self) -> int | None:
+        return self.payload.get("version")  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:

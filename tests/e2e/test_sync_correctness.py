@@ -81,7 +81,7 @@ TAKE_AWAY = {"TICKET_REASSIGNED", "TICKET_DECLINED"}
 STATE = "id status version assignee { id } customer { id }"
 EVENTS = gql(
     "subscription S($since: Int) { ticketEvents(since: $since) {"
-    " sequence type ticket { id status version assignee { id } } } }"
+    " sequence type ticketId ticketVersion ticket { id status version assignee { id } } } }"
 )
 TICKETS = f"""
 query Q($first: Int, $after: String, $filter: TicketFilter) {{
@@ -290,7 +290,8 @@ class Event:
     sequence: int
     type: str
     ticket_id: str | None
-    state: State | None
+    state: State | None  # None: the ticket is not shown to this client now
+    version: int | None = None  # the ticket's version right after the event
 
 
 class SyncClient:
@@ -383,8 +384,9 @@ class SyncClient:
         event = Event(
             sequence=raw["sequence"],
             type=raw["type"],
-            ticket_id=ticket["id"] if ticket else None,
+            ticket_id=raw["ticketId"],
             state=state_of(ticket) if ticket else None,
+            version=raw["ticketVersion"],
         )
         self.received.append(event)
         if self._buffer is not None:
@@ -394,13 +396,16 @@ class SyncClient:
         self.arrived.set()
 
     def _apply(self, event: Event) -> None:
-        if event.ticket_id is None or event.state is None:
-            self.problems.append(f"event {event.sequence} ({event.type}) has no ticket")
+        if event.ticket_id is None or event.version is None:
+            self.problems.append(f"event {event.sequence} ({event.type}) names no ticket")
             return
-        if event.state[1] <= self.known.get(event.ticket_id, 0):
+        if event.state is not None and event.state[1] != event.version:
+            self.problems.append(f"event {event.sequence}: ticketVersion is not the ticket's")
+        if event.version <= self.known.get(event.ticket_id, 0):
             return  # already part of the snapshot (or of a newer event)
-        self.known[event.ticket_id] = event.state[1]
-        if self.sees(event.state):
+        self.known[event.ticket_id] = event.version
+        # No ticket: the client may no longer see it (decided as it is delivered).
+        if event.state is not None and self.sees(event.state):
             self.view[event.ticket_id] = event.state
         else:
             self.view.pop(event.ticket_id, None)
@@ -1073,7 +1078,14 @@ def event_problems(run: Run, client: SyncClient, truth: Truth) -> list[str]:
             problems.append(f"event {event.sequence} {event.type} is not in any history")
             continue
         ticket_id, type_, state, _previous = truth.events[event.sequence]
-        if (event.ticket_id, event.type, event.state) != (ticket_id, type_, state):
+        # A ticket not shown (no longer the client's when delivered) still has its version.
+        shown_state = event.state if event.state is not None else state
+        if (event.ticket_id, event.type, shown_state, event.version) != (
+            ticket_id,
+            type_,
+            state,
+            state[1],
+        ):
             problems.append(
                 f"event {event.sequence}: {event.type} {run.label(event.ticket_id)}"
                 f" [{run.show(event.state)}], history: {type_} {run.label(ticket_id)}"
@@ -1233,7 +1245,8 @@ LEAVE_ROUNDS = 10
 # Two loader levels (ticket, then its customer): a realistic board row.
 DEEP_EVENTS = gql(
     "subscription S($since: Int) { ticketEvents(since: $since) {"
-    " sequence type ticket { id status version assignee { id } customer { id name } } } }"
+    " sequence type ticketId ticketVersion"
+    " ticket { id status version assignee { id } customer { id name } } } }"
 )
 
 

@@ -29,7 +29,9 @@ async def _odd_later(_ctx: Any, row: Row) -> bool:
     return row.id % 2 == 1
 
 
-ODD_ROWS = Rows("admins: all; others: odd ids", lambda a: a.role is Role.ADMIN, _odd_later)
+ODD_ROWS = Rows(
+    "admins: all; others: odd ids", lambda a: a.role is Role.ADMIN, frozenset(Role), _odd_later
+)
 
 
 @strawberry.type
