@@ -770,11 +770,13 @@ def test_customer_user_registers_devices_bought_elsewhere_for_itself(
         "serialNumber": serial,
         "boughtFromUs": False,
         "vendor": "Local shop",
-        "purchasePrice": "300",
+        "quotedPrice": "300",
     }
     device = server.data(rh.REGISTER_DEVICE, {"input": payload}, token)["registerDevice"]
     assert device["customer"] == {"id": world.c1}
-    assert device["purchasePrice"] is None  # not shown to customers, even their own entry
+    assert rh.money(device["quotedPrice"]) == Decimal("300")
+    # What we paid is not the customer's to read, so not its to write either (see
+    # test_a_field_a_role_cannot_read_it_cannot_write).
     assert rh.ids(rh.devices_matching(server, serial, token=token)) == [device["id"]]
     # Bought from us (the default): only staff register those.
     ours = {k: v for k, v in payload.items() if k not in ("boughtFromUs", "vendor")}
