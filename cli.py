@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from domain import passwords
+from domain.accounts import passwords
 from domain.errors import DomainError
 from domain.roles import Role
 from persistence import migrations
@@ -22,10 +22,10 @@ from settings import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from domain.part_import import Table
+    from domain.parts.imports import Table
     from domain.roles import Actor
     from persistence.unit_of_work import UnitOfWork
-    from resolvers.part_import import ImportSummary
+    from resolvers.parts.imports import ImportSummary
 
 cli = typer.Typer(help="Aftersales: after-sales service platform.", no_args_is_help=True)
 
@@ -98,7 +98,7 @@ def create_user(
         raise typer.Exit(2)
     try:
         passwords.check_new_password(password, username=username)
-        from resolvers.users import check_username
+        from resolvers.accounts.users import check_username
 
         username = check_username(username)
     except DomainError as exc:
@@ -186,8 +186,8 @@ def import_parts(
     ] = False,
 ) -> None:
     """The file through `resolvers.part_import.import_parts`, as the `--as` user."""
-    from domain.part_import import read_file
-    from resolvers.part_import import MAX_ROWS_CLI
+    from domain.parts.imports import read_file
+    from resolvers.parts.imports import MAX_ROWS_CLI
 
     if file.stat().st_size > MAX_IMPORT_BYTES:
         typer.echo(f"refused: {file} is larger than {MAX_IMPORT_BYTES // 2**20} MB", err=True)
@@ -222,7 +222,7 @@ async def _import_parts(
     url: str, username: str, table: Table, dry_run: bool, source: str
 ) -> ImportSummary:
     from resolvers.context import actor_of
-    from resolvers.part_import import MAX_ROWS_CLI, import_parts
+    from resolvers.parts.imports import MAX_ROWS_CLI, import_parts
 
     engine = make_engine(url)
     try:

@@ -219,9 +219,9 @@ async def in_process(
 
     from persistence.db import count_statements as collect
     from persistence.db import make_engine, make_sessionmaker
-    from resolvers import tickets as ticket_resolvers
+    from resolvers.accounts.tokens import issue_token
     from resolvers.context import Context, Services
-    from resolvers.tokens import issue_token
+    from resolvers.tickets import moves as ticket_resolvers
     from schema.root import build_schema
     from settings import Settings
 
@@ -505,7 +505,7 @@ def main() -> None:
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    from resolvers.tokens import issue_token
+    from resolvers.accounts.tokens import issue_token
 
     with time_budget(args.budget), workdir() as cwd, scratch_database() as db:
         print_machine("bench/board.py: the dispatcher board")

@@ -700,7 +700,7 @@ def main() -> None:
     if args.servers > 1 and broadcast.startswith("memory"):
         raise SystemExit("several server processes need a shared broker (--broadcast redis://...)")
 
-    from resolvers.tokens import issue_token
+    from resolvers.accounts.tokens import issue_token
 
     with time_budget(args.budget), workdir() as cwd, scratch_database() as db:
         print_machine("bench/fanout.py: live event fan-out")

@@ -292,8 +292,8 @@ async def in_process(
     from starlette.requests import Request
 
     from persistence.db import count_statements, make_engine, make_sessionmaker
+    from resolvers.accounts.tokens import issue_token
     from resolvers.context import Context, Services
-    from resolvers.tokens import issue_token
     from schema.root import build_schema
     from settings import Settings
 
@@ -590,7 +590,7 @@ def main() -> None:
     args = parser.parse_args()
     k = args.clients
 
-    from resolvers.tokens import issue_token
+    from resolvers.accounts.tokens import issue_token
 
     with time_budget(args.budget), workdir() as cwd, scratch_database() as db:
         print_machine("bench/stock.py: stock movements and the parts list")

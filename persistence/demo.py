@@ -15,8 +15,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.passwords import hash_password
-from domain.tickets import ticket_number
+from domain.accounts.passwords import hash_password
+from domain.tickets.lifecycle import ticket_number
 from persistence.db import make_engine, make_sessionmaker
 from persistence.events import NewEvent, append_events, ticket_event
 from persistence.models import (

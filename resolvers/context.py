@@ -16,14 +16,14 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
-from domain.ticket_access import allowed_kinds
+from domain.tickets.access import allowed_kinds
 from persistence.models import KindRestriction, User
-from persistence.tickets import LIMITS_OF_USER, restriction_of
+from persistence.queries.tickets import LIMITS_OF_USER, restriction_of
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from realtime.relay import Relay
+from resolvers.accounts.tokens import read_token
 from resolvers.loaders import Loaders
-from resolvers.tokens import read_token
 from settings import Settings
 
 

@@ -14,7 +14,7 @@ from domain.policy import Served
 from persistence import models
 from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
-from persistence.scoping import served_customers
+from persistence.queries.directory import served_customers
 from realtime.relay import EventRecord
 
 K = TypeVar("K")

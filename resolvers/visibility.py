@@ -19,8 +19,8 @@ from typing import Any
 from domain.access import MANAGERS
 from domain.policy import Served
 from domain.roles import OFFICE, STAFF, Actor, Role
-from domain.ticket_access import TicketView, can_see, kinds_of, sees_event_type
-from domain.tickets import DISPATCHERS, TicketKind
+from domain.tickets.access import TicketView, can_see, kinds_of, sees_event_type
+from domain.tickets.lifecycle import DISPATCHERS, TicketKind
 from resolvers.context import Context
 
 Verdict = bool | Awaitable[bool]

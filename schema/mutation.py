@@ -7,22 +7,16 @@ from strawberry import ID
 
 from domain.policy import Action
 from domain.roles import Role as DomainRole
-from domain.tickets import TicketKind as DomainKind
+from domain.tickets.lifecycle import TicketKind as DomainKind
 from persistence import models
-from resolvers import (
-    agents,
-    contacts,
-    customers,
-    devices,
-    kind_restrictions,
-    regions,
-    tickets,
-    users,
-)
+from resolvers.accounts import users
+from resolvers.assets import devices
 from resolvers.context import Info
+from resolvers.directory import agents, contacts, customers, regions
 from resolvers.records import set_deleted
+from resolvers.tickets import kind_restrictions
+from resolvers.tickets import moves as tickets
 from schema.enums import Role
-from schema.import_fields import ImportMutations
 from schema.inputs import (
     AgentInput,
     AgentPatch,
@@ -36,12 +30,13 @@ from schema.inputs import (
     RegionInput,
     UpdateUserInput,
 )
-from schema.outing_fields import OutingMutations
-from schema.part_fields import PartMutations
-from schema.purchase_order_fields import PurchaseOrderMutations
-from schema.sale_fields import SaleMutations
-from schema.ticket_inputs import CreateTicketInput, RatingInput, TicketKind, WorkRecordInput
-from schema.ticket_types import KindRestriction, Ticket
+from schema.outings.fields import OutingMutations
+from schema.parts.fields import PartMutations
+from schema.parts.import_fields import ImportMutations
+from schema.purchasing.fields import PurchaseOrderMutations
+from schema.sales.fields import SaleMutations
+from schema.tickets.inputs import CreateTicketInput, RatingInput, TicketKind, WorkRecordInput
+from schema.tickets.types import KindRestriction, Ticket
 from schema.types import (
     Agent,
     Communication,

@@ -5,27 +5,23 @@ from __future__ import annotations
 import strawberry
 from strawberry import ID
 
-from resolvers import (
-    agents,
-    audit,
-    customers,
-    devices,
-    kind_restrictions,
-    notifications,
-    regions,
-    tickets,
-    users,
-)
+from resolvers.accounts import users
+from resolvers.assets import devices
+from resolvers.audit import entries as audit
 from resolvers.context import Info
-from schema.import_fields import ImportQueries
+from resolvers.directory import agents, customers, regions
+from resolvers.notifications import notices as notifications
+from resolvers.tickets import kind_restrictions
+from resolvers.tickets import moves as tickets
 from schema.inputs import AgentFilter, AuditFilter, CustomerFilter, DeviceFilter, UserFilter
-from schema.outing_fields import OutingQueries
+from schema.outings.fields import OutingQueries
 from schema.pagination import Connection
-from schema.part_fields import PartQueries
-from schema.purchase_order_fields import PurchaseOrderQueries
-from schema.sale_fields import SaleQueries
-from schema.ticket_inputs import TicketFilter
-from schema.ticket_types import KindRestriction, Notification, Ticket
+from schema.parts.fields import PartQueries
+from schema.parts.import_fields import ImportQueries
+from schema.purchasing.fields import PurchaseOrderQueries
+from schema.sales.fields import SaleQueries
+from schema.tickets.inputs import TicketFilter
+from schema.tickets.types import KindRestriction, Notification, Ticket
 from schema.types import Agent, AuditEntry, Customer, Device, Region, User
 
 

@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
-from resolvers.subscriptions import delivery_group
+from realtime.delivery import delivery_group
 from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation

@@ -50,7 +50,7 @@ from strawberry import Schema
 from domain.access import ALL_ROLES, Audience
 from domain.errors import Forbidden, NotFound
 from resolvers.ids import encode_id
-from resolvers.snapshots import present
+from resolvers.tickets.snapshots import present
 from resolvers.visibility import Rows
 
 RULE_ATTRIBUTE = "__read__"

@@ -6,9 +6,9 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from realtime.delivery import deliver, sees_notification, sees_ticket_event
 from resolvers.context import Info
-from resolvers.subscriptions import deliver, sees_notification, sees_ticket_event
-from schema.ticket_types import Notification, TicketEvent
+from schema.tickets.types import Notification, TicketEvent
 
 
 @strawberry.type

@@ -42,15 +42,15 @@ from starlette.requests import Request
 from strawberry import Schema
 
 from domain.access import ANYONE
+from domain.accounts.passwords import hash_password
 from domain.errors import DomainError
-from domain.passwords import hash_password
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import Notification, User
 from realtime.relay import Relay
+from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.ids import decode_id, encode_id
-from resolvers.tokens import issue_token
 from schema.root import EventScopedExecutor, build_schema
 from settings import Settings
 
@@ -959,7 +959,8 @@ def _loosened(world: World) -> Iterator[None]:
     every ticket for every reader."""
     from domain.access import OFFICE_ONLY
     from resolvers import visibility
-    from schema import ticket_types, types
+    from schema import types
+    from schema.tickets import types as ticket_types
 
     device_rule = types.Device.__read__
     ticket_rule = ticket_types.Ticket.__read__

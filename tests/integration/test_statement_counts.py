@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from domain.passwords import hash_password
+from domain.accounts.passwords import hash_password
 from persistence import migrations
 from persistence.db import count_statements, make_engine, make_sessionmaker
 from persistence.models import (
@@ -34,8 +34,8 @@ from persistence.models import (
     TicketPart,
     User,
 )
+from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
-from resolvers.tokens import issue_token
 from schema.root import build_schema
 from settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.lockout import AttemptOutcome, after_failure, is_locked
+from domain.accounts.lockout import AttemptOutcome, after_failure, is_locked
 
 
 @pytest.mark.parametrize(

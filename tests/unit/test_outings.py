@@ -10,15 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from domain import outings
 from domain.errors import BadUserInput, Conflict
-from domain.outings import (
-    ExpenseFigures,
-    ExpenseMove,
-    ExpenseStatus,
-    OutingStatus,
-)
-from domain.tickets import TicketStatus
+from domain.outings import requests as outings
+from domain.outings.requests import ExpenseFigures, ExpenseMove, ExpenseStatus, OutingStatus
+from domain.tickets.lifecycle import TicketStatus
 
 TICKET_STATUSES = [
     "NEW",

@@ -13,11 +13,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from domain import part_import as pi
 from domain.errors import BadUserInput
-from domain.part_import import FileFormat, ImportRow, RowError
-from domain.parts import MAX_QUANTITY, Prices
-from resolvers.parts import CONVERTERS
+from domain.parts import imports as pi
+from domain.parts.imports import FileFormat, ImportRow, RowError
+from domain.parts.stock import MAX_QUANTITY, Prices
+from resolvers.parts.catalogue import CONVERTERS
 
 D = Decimal
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from domain import part_sales
 from domain.errors import BadUserInput
-from domain.part_sales import SaleLineAsked
-from domain.parts import MAX_QUANTITY
+from domain.parts.stock import MAX_QUANTITY
+from domain.sales import part_sales
+from domain.sales.part_sales import SaleLineAsked
 
 D = Decimal
 

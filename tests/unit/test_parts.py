@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain import parts
 from domain.errors import BadUserInput
-from domain.parts import AlarmChange, Prices
+from domain.parts import stock as parts
+from domain.parts.stock import AlarmChange, Prices
 from domain.roles import Actor, Role
 
 D = Decimal

@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.low_level import Type
 
-from domain import passwords
+from domain.accounts import passwords
 from domain.errors import BadUserInput
 
 ARGON2_PREFIX = "$argon2id$v=19$m=19456,t=2,p=1$"

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain import purchase_orders as po
 from domain.errors import BadUserInput, Conflict, Forbidden
-from domain.purchase_orders import LineState, OrderLine, Step
+from domain.purchasing import orders as po
+from domain.purchasing.orders import LineState, OrderLine, Step
 
 STATUSES = ["DRAFT", "REVIEWED", "APPROVED", "ISSUED", "PARTLY_RECEIVED", "RECEIVED", "CANCELLED"]
 

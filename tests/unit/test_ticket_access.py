@@ -10,14 +10,14 @@ from __future__ import annotations
 import pytest
 
 from domain.roles import Actor, Role
-from domain.ticket_access import (
+from domain.tickets.access import (
     KindRestriction,
     TicketView,
     allowed_kinds,
     can_see,
     sees_event_type,
 )
-from domain.tickets import TicketKind
+from domain.tickets.lifecycle import TicketKind
 
 ALL_ROLES = ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER", "CUSTOMER", "AGENT"]
 DISPATCHER_ROLES = ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"]

@@ -11,10 +11,10 @@ import math
 
 import pytest
 
-from domain import tickets
 from domain.errors import BadUserInput, Conflict, Forbidden
 from domain.roles import Actor, Role
-from domain.tickets import Move, Plan, TicketFacts, TicketKind, TicketSource, TicketStatus
+from domain.tickets import lifecycle as tickets
+from domain.tickets.lifecycle import Move, Plan, TicketFacts, TicketKind, TicketSource, TicketStatus
 
 ALL_ROLES = ["ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER", "CUSTOMER", "AGENT"]
 STATUSES = [

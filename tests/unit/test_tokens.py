@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from domain.errors import Unauthenticated
-from resolvers.tokens import issue_token, read_token
+from resolvers.accounts.tokens import issue_token, read_token
 
 KEY = "k" * 64
 OTHER_KEY = "o" * 64

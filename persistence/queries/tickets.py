@@ -1,0 +1,122 @@
+"""Ticket queries that carry the row rules into SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.roles import Actor, Role
+from domain.tickets.access import KindRestriction as Restriction
+from domain.tickets.access import allowed_kinds
+from domain.tickets.lifecycle import DISPATCHERS, TicketKind
+from persistence.models import Customer, Event, KindRestriction, Ticket, User
+
+
+def tickets_in_scope(stmt: Select[Any], actor: Actor, kinds: Iterable[TicketKind]) -> Select[Any]:
+    """What `domain.ticket_access.can_see` admits, as a WHERE clause."""
+    kinds = list(kinds)
+    stmt = stmt.where(Ticket.kind.in_([k.value for k in kinds]) if kinds else false())
+    if actor.role in DISPATCHERS:
+        return stmt.where(true())
+    if actor.role is Role.ENGINEER:
+        return stmt.where(Ticket.assignee_id == actor.user_id)
+    if actor.role is Role.CUSTOMER and actor.customer_id is not None:
+        return stmt.where(Ticket.customer_id == actor.customer_id)
+    if actor.role is Role.AGENT and actor.agent_id is not None:
+        return stmt.where(
+            Ticket.customer_id.in_(select(Customer.id).where(Customer.agent_id == actor.agent_id))
+        )
+    return stmt.where(false())
+
+
+# The ticket-kind limits that apply to a user: their own, or their role's.
+LIMITS_OF_USER = or_(KindRestriction.user_id == User.id, KindRestriction.role == User.role)
+
+
+def restriction_of(row: KindRestriction) -> Restriction:
+    return Restriction(
+        kinds=frozenset(TicketKind(k) for k in row.kinds),
+        role=Role(row.role) if row.role else None,
+        user_id=row.user_id,
+    )
+
+
+async def kinds_for(session: AsyncSession, user_id: int, role: Role) -> frozenset[TicketKind]:
+    """The kinds a user (not the one asking: e.g. an engineer being dispatched) handles."""
+    rows = (
+        await session.scalars(
+            select(KindRestriction).where(
+                or_(KindRestriction.user_id == user_id, KindRestriction.role == role.value)
+            )
+        )
+    ).all()
+    probe = Actor(user_id=user_id, username="", role=role)
+    return allowed_kinds(probe, [restriction_of(row) for row in rows])
+
+
+async def customer_has_account(session: AsyncSession, customer_id: int) -> bool:
+    """Whether the customer can confirm for itself (an enabled CUSTOMER user exists)."""
+    stmt = select(
+        exists().where(
+            User.customer_id == customer_id,
+            User.role == Role.CUSTOMER.value,
+            User.enabled.is_(True),
+            User.deleted_at.is_(None),
+        )
+    )
+    return bool(await session.scalar(stmt))
+
+
+async def customer_user_ids(session: AsyncSession, customer_id: int) -> list[int]:
+    stmt = select(User.id).where(
+        User.customer_id == customer_id,
+        User.role == Role.CUSTOMER.value,
+        User.enabled.is_(True),
+        User.deleted_at.is_(None),
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def user_ids_with_roles(
+    session: AsyncSession, roles: Iterable[Role], *, handling: str | None = None
+) -> list[int]:
+    """Enabled users of `roles`; with `handling` (a ticket kind), only those whose
+    ticket-kind limits admit it (one statement: users with the limits that apply)."""
+    active = (
+        User.role.in_([r.value for r in roles]),
+        User.enabled.is_(True),
+        User.deleted_at.is_(None),
+    )
+    if handling is None:
+        return list((await session.scalars(select(User.id).where(*active))).all())
+    stmt = (
+        select(User.id, User.role, KindRestriction)
+        .outerjoin(KindRestriction, LIMITS_OF_USER)
+        .where(*active)
+        .order_by(User.id)
+    )
+    limits: dict[int, tuple[Role, list[Restriction]]] = {}
+    for user_id, role, restriction in (await session.execute(stmt)).all():
+        _, found = limits.setdefault(user_id, (Role(role), []))
+        if restriction is not None:
+            found.append(restriction_of(restriction))
+    kind = TicketKind(handling)
+    return [
+        user_id
+        for user_id, (role, found) in limits.items()
+        if kind in allowed_kinds(Actor(user_id=user_id, username="", role=role), found)
+    ]
+
+
+async def was_assigned(session: AsyncSession, ticket_id: int, user_id: int) -> bool:
+    """Whether the ticket was ever this engineer's (its events remember every assignee)."""
+    stmt = select(
+        exists().where(
+            Event.ticket_id == ticket_id,
+            or_(Event.assignee_id == user_id, Event.previous_assignee_id == user_id),
+        )
+    )
+    return bool(await session.scalar(stmt))

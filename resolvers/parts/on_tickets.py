@@ -1,0 +1,165 @@
+"""Parts used on a ticket, and unused ones returned to stock.
+
+Both are ticket moves (resolvers.tickets.move_ticket): the ticket row is locked, its
+version checked and bumped, and a ticket event tells every screen. The parts come out
+of what the ticket's engineer carries first (issued to them on an approved outing
+request), then out of the warehouse; returns go back into the warehouse. Charges
+follow the warranty rules: nothing under warranty, the list price (or a discount no
+lower than the minimum price) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from domain.errors import BadUserInput
+from domain.parts import stock as rules
+from domain.parts.stock import MovementKind
+from domain.tickets.lifecycle import Move
+from persistence.models import Part, TicketPart
+from resolvers.context import Context
+from resolvers.ids import encode_id
+from resolvers.parts.catalogue import parse_lines, prices_of
+from resolvers.parts.stock import lock_holdings, lock_parts, move
+from resolvers.tickets.moves import Change, emit_ticket_event, move_ticket
+from schema.parts.inputs import PartLineInput, ReceiptLineInput
+
+
+async def _usages(change: Change, part_pks: Iterable[int]) -> dict[int, TicketPart]:
+    """The ticket's lines of these parts (live or emptied), in one statement."""
+    stmt = select(TicketPart).where(
+        TicketPart.ticket_id == change.ticket.id, TicketPart.part_id.in_(list(part_pks))
+    )
+    return {row.part_id: row for row in (await change.session.scalars(stmt)).all()}
+
+
+def _summary(part: Part, count: int, usage: TicketPart) -> dict[str, Any]:
+    return {
+        "partId": encode_id("Part", part.id),
+        "partNumber": part.part_number,
+        "quantity": count,
+        "unitPrice": str(usage.unit_price),
+        "charge": str(usage.charge),
+    }
+
+
+async def issue_parts_to_ticket(
+    ctx: Context,
+    ticket_id: str,
+    lines: list[PartLineInput],
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    parsed = parse_lines(lines)
+    wanted, asked = parsed.quantities, parsed.prices
+
+    async def apply(change: Change) -> None:
+        ticket = change.ticket
+        locked = await lock_parts(change.work, wanted)
+        carried: dict[int, int] = {}
+        if ticket.assignee_id is not None:
+            carried = await lock_holdings(change.work, ticket.assignee_id, wanted)
+        usages = await _usages(change, wanted)
+        issued = []
+        for index, (part_pk, count) in enumerate(wanted.items()):
+            part = locked[part_pk]
+            price_asked, price_field = asked.get(part_pk, (None, f"lines[{index}].unitPrice"))
+            unit_price = rules.selling_price(prices_of(part), price_asked, field=price_field)
+            from_engineer, from_warehouse = rules.split_issue(carried.get(part_pk, 0), count)
+            if from_engineer:
+                await move(
+                    change.work,
+                    part,
+                    MovementKind.ISSUE_TO_TICKET,
+                    engineer_id=ticket.assignee_id,
+                    engineer=-from_engineer,
+                    ticket_id=ticket.id,
+                )
+            if from_warehouse:
+                await move(
+                    change.work,
+                    part,
+                    MovementKind.ISSUE_TO_TICKET,
+                    warehouse=-from_warehouse,
+                    ticket_id=ticket.id,
+                    field=f"lines[{index}].quantity",
+                )
+            usage = usages.get(part_pk)
+            if usage is None:
+                usage = TicketPart(ticket_id=ticket.id, part_id=part_pk, quantity=0)
+                change.session.add(usage)
+            usage.deleted_at = usage.deleted_by_id = None
+            usage.quantity += count
+            usage.unit_price = unit_price
+            usage.under_warranty = ticket.under_warranty
+            usage.charge = rules.line_charge(
+                unit_price, usage.quantity, under_warranty=ticket.under_warranty
+            )
+            issued.append(_summary(part, count, usage))
+        await change.session.flush()
+        emit_ticket_event(change.work, "PARTS_USED", ticket, change.customer, parts=issued)
+
+    return await move_ticket(
+        ctx,
+        operation="issuePartsToTicket",
+        move=Move.USE_PARTS,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def return_parts_from_ticket(
+    ctx: Context,
+    ticket_id: str,
+    lines: list[ReceiptLineInput],
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    wanted = parse_lines(lines).quantities
+
+    async def apply(change: Change) -> None:
+        ticket = change.ticket
+        locked = await lock_parts(change.work, wanted)
+        usages = await _usages(change, wanted)
+        returned = []
+        for index, (part_pk, count) in enumerate(wanted.items()):
+            part = locked[part_pk]
+            usage = usages.get(part_pk)
+            used = usage.quantity if usage is not None and usage.deleted_at is None else 0
+            if usage is None or count > used:
+                raise BadUserInput(
+                    f"only {used} of {part.part_number} used on this ticket",
+                    field=f"lines[{index}].quantity",
+                )
+            await move(
+                change.work,
+                part,
+                MovementKind.RETURN,
+                warehouse=count,
+                ticket_id=ticket.id,
+                reason="unused on the ticket",
+            )
+            usage.quantity -= count
+            usage.charge = rules.line_charge(
+                usage.unit_price, usage.quantity, under_warranty=usage.under_warranty
+            )
+            if usage.quantity == 0:
+                usage.deleted_at, usage.deleted_by_id = ticket.updated_at, change.actor.user_id
+            returned.append(_summary(part, count, usage))
+        await change.session.flush()
+        emit_ticket_event(change.work, "PARTS_RETURNED", ticket, change.customer, parts=returned)
+
+    return await move_ticket(
+        ctx,
+        operation="returnPartsFromTicket",
+        move=Move.RETURN_PARTS,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )

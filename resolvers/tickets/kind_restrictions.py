@@ -1,0 +1,72 @@
+"""The admins' setting that limits a role, or one user, to some ticket kinds."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domain import policy
+from domain.errors import BadUserInput, NotFound
+from domain.policy import Action
+from domain.roles import Role
+from domain.tickets.lifecycle import TicketKind
+from persistence.events import NewEvent
+from persistence.models import KindRestriction, User
+from resolvers.context import Context
+from resolvers.ids import decode_optional_id, encode_id
+
+
+async def kind_restrictions(ctx: Context) -> list[KindRestriction]:
+    policy.require(await ctx.actor(), Action.USER_MANAGE)
+    async with ctx.read() as session:
+        stmt = select(KindRestriction).where(KindRestriction.deleted_at.is_(None))
+        return list((await session.scalars(stmt.order_by(KindRestriction.id))).all())
+
+
+async def set_kind_restriction(
+    ctx: Context, role: Role | None, user_id: str | None, kinds: list[TicketKind] | None
+) -> KindRestriction | None:
+    """Limits `role` or the user to `kinds`; `kinds: null` lifts the limit."""
+    actor = await ctx.actor()
+    policy.require(actor, Action.USER_MANAGE)
+    user_pk = decode_optional_id(user_id, "User", field="userId")
+    if (role is None) == (user_pk is None):
+        raise BadUserInput("give exactly one of role and userId", field="role")
+    if kinds is not None and not kinds:
+        raise BadUserInput("must name at least one kind (null lifts the limit)", field="kinds")
+    async with ctx.write("setTicketKindRestriction", actor=actor) as work:
+        session = work.session
+        if user_pk is not None:
+            user = await session.get(User, user_pk)
+            if user is None:
+                raise NotFound("user not found", field="userId")
+            stmt = select(KindRestriction).where(KindRestriction.user_id == user_pk)
+        else:
+            stmt = select(KindRestriction).where(KindRestriction.role == role.value)  # type: ignore[union-attr]
+        row = await session.scalar(stmt)
+        _announce(work, role, user_pk)
+        if kinds is None:
+            if row is not None:
+                await session.delete(row)
+                work.touched(encode_id("KindRestriction", row.id))
+            return None
+        values = sorted({k.value for k in kinds})
+        if row is None:
+            row = KindRestriction(role=role.value if role else None, user_id=user_pk, kinds=values)
+            session.add(row)
+        else:
+            row.kinds = values
+        await session.flush()
+        work.touched(encode_id("KindRestriction", row.id))
+    return row
+
+
+def _announce(work: object, role: Role | None, user_pk: int | None) -> None:
+    """Live subscriptions of the users concerned reload their limits at once."""
+    work.emit(  # type: ignore[attr-defined]
+        NewEvent(
+            type="KIND_LIMITS_CHANGED",
+            actor_id=work.actor_id,  # type: ignore[attr-defined]
+            recipient_id=user_pk,
+            payload={"role": role.value} if role else {},
+        )
+    )

@@ -1,0 +1,75 @@
+"""Inputs for tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import strawberry
+
+from domain.tickets.lifecycle import TicketKind as DomainKind
+from domain.tickets.lifecycle import TicketSource as DomainSource
+from domain.tickets.lifecycle import TicketStatus as DomainStatus
+
+TicketKind = strawberry.enum(DomainKind, name="TicketKind")
+TicketStatus = strawberry.enum(DomainStatus, name="TicketStatus")
+TicketSource = strawberry.enum(DomainSource, name="TicketSource")
+
+
+@strawberry.input
+class CreateTicketInput:
+    __writes__ = "Ticket"  # what it writes, field by field (schema.rules)
+
+    kind: TicketKind
+    customer_id: strawberry.ID
+    description: str
+    severity: int = strawberry.field(default=3, description="1 (most urgent) to 4.")
+    device_id: strawberry.ID | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    source: TicketSource | None = strawberry.field(
+        default=None, description="Staff only; defaults by who reports (PORTAL, AGENT, PHONE)."
+    )
+    remote_diagnosis: str | None = strawberry.field(default=None, description="Staff only.")
+    under_warranty: bool | None = strawberry.field(
+        default=None, description="Staff only; by default from the device's warranty end."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="A retry with the same key returns the first result."
+    )
+
+
+@strawberry.input
+class RatingInput:
+    communication: int = strawberry.field(description="1 to 5.")
+    quality: int = strawberry.field(description="1 to 5.")
+    solved: bool
+    comment: str | None = None
+
+
+@strawberry.input
+class WorkRecordInput:
+    started_at: datetime
+    ended_at: datetime
+    details: str
+    method: str | None = strawberry.field(default=None, description="ON_SITE, REMOTE, DEPOT...")
+    place: str | None = None
+    issues_left: str | None = None
+
+
+@strawberry.input
+class TicketFilter:
+    status: list[TicketStatus] | None = None
+    kind: TicketKind | None = None
+    severity: int | None = None
+    customer_id: strawberry.ID | None = None
+    assignee_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(
+        default=None, description="In number, description, contact name."
+    )
+
+
+@strawberry.enum
+class NotificationScope(StrEnum):
+    ALL = "ALL"
+    UNHANDLED = "UNHANDLED"

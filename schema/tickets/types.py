@@ -1,0 +1,397 @@
+"""Output types of tickets, their events and notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import ID
+from strawberry.scalars import JSON
+
+from domain.access import ANYONE, TRACKING
+from resolvers import visibility
+from resolvers.context import Info
+from resolvers.ids import encode_id
+from resolvers.tickets.snapshots import ticket_as_of
+from schema.enums import Role
+from schema.parts.types import Part, PartUsage
+from schema.rules import ReadRule
+from schema.tickets.inputs import TicketKind, TicketSource, TicketStatus
+from schema.types import Customer, Device, Tracked, User
+
+if TYPE_CHECKING:
+    from schema.outings.types import OutingRequest
+
+LazyOutingRequest = Annotated["OutingRequest", strawberry.lazy("schema.outings.types")]
+
+SNAPSHOT_KEYS = {"status", "version", "assigneeId", "notificationId", "kind", "handled", "message"}
+
+
+async def _user(info: Info, pk: int | None) -> User | None:
+    return None if pk is None else await info.context.loaders.user.load(pk)
+
+
+@strawberry.type
+class CheckIn(Tracked):
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={ANYONE: ("id", "at", "latitude", "longitude", "note", "engineer", *TRACKING)},
+    )
+
+    at: datetime
+    latitude: float
+    longitude: float
+    note: str | None
+
+    @strawberry.field
+    async def engineer(self, info: Info) -> User | None:
+        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class WorkRecord(Tracked):
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={
+            ANYONE: (
+                "id",
+                "started_at",
+                "ended_at",
+                "method",
+                "place",
+                "details",
+                "issues_left",
+                "engineer",
+                *TRACKING,
+            )
+        },
+    )
+
+    started_at: datetime
+    ended_at: datetime
+    method: str | None
+    place: str | None
+    details: str
+    issues_left: str | None
+
+    @strawberry.field
+    async def engineer(self, info: Info) -> User | None:
+        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class Rating:
+    __read__ = ReadRule(
+        part_of=("Ticket",),
+        fields={
+            ANYONE: (
+                "communication",
+                "quality",
+                "solved",
+                "comment",
+                "at",
+                "on_behalf_of_customer",
+                "rated_by",
+            )
+        },
+    )
+
+    communication: int
+    quality: int
+    solved: bool | None
+    comment: str | None
+    at: datetime | None
+    on_behalf_of_customer: bool = strawberry.field(
+        description="Given by staff for a customer without an account."
+    )
+    rated_by_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def rated_by(self, info: Info) -> User | None:
+        return await _user(info, self.rated_by_id)
+
+
+TICKET_FIELDS = (
+    "id",
+    "number",
+    "kind",
+    "status",
+    "severity",
+    "source",
+    "version",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "remote_diagnosis",
+    "under_warranty",
+    "dispatched_at",
+    "dispatch_note",
+    "accepted_at",
+    "started_at",
+    "close_summary",
+    "close_requested_at",
+    "confirmed_at",
+    "closed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "customer",
+    "device",
+    "assignee",
+    "dispatched_by",
+    "rating",
+    "check_ins",
+    "work_records",
+    "parts_used",
+    "parts_charge",
+    "history",
+    *TRACKING,
+)
+
+
+@strawberry.type
+class Ticket(Tracked):
+    __read__ = ReadRule(rows=visibility.TICKETS, fields={ANYONE: TICKET_FIELDS})
+
+    number: str | None
+    kind: TicketKind
+    status: TicketStatus
+    severity: int
+    source: TicketSource
+    version: int
+    description: str
+    contact_name: str | None
+    contact_phone: str | None
+    remote_diagnosis: str | None
+    under_warranty: bool
+    dispatched_at: datetime | None
+    dispatch_note: str | None
+    accepted_at: datetime | None
+    started_at: datetime | None
+    close_summary: str | None
+    close_requested_at: datetime | None
+    confirmed_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+    @strawberry.field(
+        description="Null only where the reader may not see it: in the answer to the "
+        "reader's own change that took the ticket from them (declining it)."
+    )
+    async def customer(self, info: Info) -> Customer | None:
+        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def device(self, info: Info) -> Device | None:
+        pk = self.device_id  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.device.load(pk)
+
+    @strawberry.field(description="The engineer the ticket is assigned to.")
+    async def assignee(self, info: Info) -> User | None:
+        return await _user(info, self.assignee_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def dispatched_by(self, info: Info) -> User | None:
+        return await _user(info, self.dispatched_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def rating(self) -> Rating | None:
+        row: Any = self
+        if row.rating_communication is None:
+            return None
+        return Rating(
+            communication=row.rating_communication,
+            quality=row.rating_quality,
+            solved=row.rating_solved,
+            comment=row.rating_comment,
+            at=row.confirmed_at,
+            on_behalf_of_customer=row.rated_on_behalf,
+            rated_by_id=row.rated_by_id,
+        )
+
+    @strawberry.field
+    async def check_ins(self, info: Info) -> list[CheckIn]:
+        return await info.context.loaders.ticket_check_ins.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def work_records(self, info: Info) -> list[WorkRecord]:
+        return await info.context.loaders.ticket_work_records.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Spare parts used on the ticket, one line per part.")
+    async def parts_used(self, info: Info) -> list[PartUsage]:
+        return await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
+
+    @strawberry.field(description="What the parts used cost the customer (0 under warranty).")
+    async def parts_charge(self, info: Info) -> Decimal:
+        lines = await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
+        return sum((line.charge for line in lines), Decimal("0.00"))
+
+    @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
+    async def history(self, info: Info) -> list[TicketEvent]:
+        return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type,return-value]
+
+
+@strawberry.type(
+    description="One change of a ticket. `ticket` shows its state right after the change, "
+    "or null when the reader may no longer see the ticket (it was reassigned, or its "
+    "customer moved to another agent); `ticketId` always names it."
+)
+class TicketEvent:
+    __read__ = ReadRule(
+        rows=visibility.TICKET_EVENTS,
+        fields={
+            ANYONE: (
+                "sequence",
+                "type",
+                "at",
+                "actor",
+                "ticket_id",
+                "ticket_version",
+                "ticket",
+                "data",
+            )
+        },
+    )
+
+    sequence: int
+    type: str
+    at: datetime
+
+    @strawberry.field(description="The ticket the event is about.")
+    def ticket_id(self) -> ID:
+        return ID(encode_id("Ticket", self.ticket_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="The ticket's version right after this event, also when `ticket` is "
+        "null: a client orders what it is told against what it has."
+    )
+    def ticket_version(self) -> int | None:
+        return self.payload.get("version")  # type: ignore[attr-defined,no-any-return]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        row = await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
+        return None if row is None else ticket_as_of(row, self.payload)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="What else the event records (reason, note, location...).")
+    def data(self) -> JSON:
+        payload: dict[str, Any] = self.payload  # type: ignore[attr-defined]
+        return {k: v for k, v in payload.items() if k not in SNAPSHOT_KEYS}
+
+
+@strawberry.type(
+    description="A notification to this user; the same on every open session. `ticket` "
+    "is null when the user may no longer see the ticket; `ticketId` still names it."
+)
+class Notification:
+    __read__ = ReadRule(
+        rows=visibility.NOTIFICATIONS,
+        fields={
+            ANYONE: (
+                "sequence",
+                "id",
+                "kind",
+                "handled",
+                "message",
+                "at",
+                "ticket_id",
+                "ticket",
+                "part",
+                "outing_request",
+            )
+        },
+    )
+
+    sequence: int | None = strawberry.field(description="The event that delivered it (live).")
+    notification_id: strawberry.Private[int]
+    recipient_id: strawberry.Private[int]
+    kind: str
+    handled: bool
+    message: str
+    at: datetime
+    ticket_pk: strawberry.Private[int | None]
+    part_id: strawberry.Private[int | None]
+    outing_request_id: strawberry.Private[int | None]
+    snapshot: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> ID:
+        return ID(encode_id("Notification", self.notification_id))
+
+    @strawberry.field(description="The ticket it is about, if any.")
+    def ticket_id(self) -> ID | None:
+        return None if self.ticket_pk is None else ID(encode_id("Ticket", self.ticket_pk))
+
+    @classmethod
+    def from_event(cls, event: Any) -> Notification:
+        payload = event.payload
+        return cls(
+            sequence=event.sequence,
+            notification_id=payload["notificationId"],
+            recipient_id=event.recipient_id,
+            kind=payload["kind"],
+            handled=payload["handled"],
+            message=payload.get("message", ""),
+            at=event.at,
+            ticket_pk=event.ticket_id,
+            part_id=payload.get("partId"),
+            outing_request_id=payload.get("outingRequestId"),
+            snapshot=payload,
+        )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Notification:
+        return cls(
+            sequence=None,
+            notification_id=row.id,
+            recipient_id=row.user_id,
+            kind=row.kind,
+            handled=row.handled,
+            message=row.message,
+            at=row.created_at,
+            ticket_pk=row.ticket_id,
+            part_id=row.part_id,
+            outing_request_id=row.outing_request_id,
+            snapshot={},
+        )
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        if self.ticket_pk is None:
+            return None
+        row = await info.context.loaders.ticket.load(self.ticket_pk)
+        if row is None:
+            return None
+        return ticket_as_of(row, self.snapshot) if self.snapshot else row  # type: ignore[return-value]
+
+    @strawberry.field(description="The part a STOCK_ALARM is about.")
+    async def part(self, info: Info) -> Part | None:
+        return None if self.part_id is None else await info.context.loaders.part.load(self.part_id)
+
+    @strawberry.field(description="The outing request an OUTING_* notification is about.")
+    async def outing_request(self, info: Info) -> LazyOutingRequest | None:
+        pk = self.outing_request_id
+        return None if pk is None else await info.context.loaders.outing_request.load(pk)  # type: ignore[return-value]
+
+
+@strawberry.type(description="Ticket kinds a role, or one user, is limited to.")
+class KindRestriction:
+    __read__ = ReadRule(rows=visibility.ADMIN_ROWS, fields={ANYONE: ("role", "kinds", "user")})
+
+    role: Role | None
+    user_id: strawberry.Private[int | None]
+    kinds: list[TicketKind]
+
+    @classmethod
+    def from_row(cls, row: Any) -> KindRestriction:
+        return cls(role=row.role, user_id=row.user_id, kinds=row.kinds)
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        return await _user(info, self.user_id)
