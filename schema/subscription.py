@@ -8,7 +8,8 @@ import strawberry
 
 from realtime.delivery import deliver, sees_notification, sees_ticket_event
 from resolvers.context import Info
-from schema.tickets.types import Notification, TicketEvent
+from schema.notifications.types import Notification
+from schema.tickets.types import TicketEvent
 
 
 @strawberry.type

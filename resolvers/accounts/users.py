@@ -30,9 +30,9 @@ from resolvers.context import Context, actor_of
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.records import search_clause
-from schema.inputs import CreateUserInput, UpdateUserInput, UserFilter
+from schema.accounts.inputs import CreateUserInput, UpdateUserInput, UserFilter
+from schema.accounts.types import LoginResult
 from schema.pagination import Connection
-from schema.types import LoginResult
 
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 

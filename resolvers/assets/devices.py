@@ -25,8 +25,9 @@ from resolvers.records import (
     live_only,
     required,
     search_clause,
+    set_deleted,
 )
-from schema.inputs import DeviceFilter, DeviceInput, DevicePatch
+from schema.assets.inputs import DeviceFilter, DeviceInput, DevicePatch
 from schema.pagination import Connection
 
 CONVERTERS = {
@@ -166,3 +167,15 @@ async def update_device(ctx: Context, device_id: str, patch: DevicePatch) -> Dev
 
 async def check_serial_free_to_restore(session: AsyncSession, row: Device) -> None:
     await _check_serial_free(session, row)
+
+
+async def set_device_deleted(ctx: Context, device_id: str, *, deleted: bool) -> Device:
+    """Logical delete or restore (one helper for every record: resolvers.records)."""
+    return await set_deleted(
+        ctx,
+        Device,
+        device_id,
+        deleted=deleted,
+        action=Action.DEVICE_DELETE,
+        before_restore=check_serial_free_to_restore,
+    )

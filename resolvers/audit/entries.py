@@ -11,7 +11,7 @@ from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.pagination import paginate
 from resolvers.records import escape_like
-from schema.inputs import AuditFilter
+from schema.audit.inputs import AuditFilter
 from schema.pagination import Connection
 
 

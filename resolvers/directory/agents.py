@@ -23,8 +23,9 @@ from resolvers.records import (
     live_reference,
     required,
     search_clause,
+    set_deleted,
 )
-from schema.inputs import AgentFilter, AgentInput, AgentPatch
+from schema.directory.inputs import AgentFilter, AgentInput, AgentPatch
 from schema.pagination import Connection
 
 
@@ -113,3 +114,14 @@ async def update_agent(ctx: Context, agent_id: str, patch: AgentPatch) -> Agent:
 
 
 __all__ = ["Contact", "agent", "agents"]
+
+
+async def set_agent_deleted(ctx: Context, agent_id: str, *, deleted: bool) -> Agent:
+    """Logical delete or restore (one helper for every record: resolvers.records)."""
+    return await set_deleted(
+        ctx,
+        Agent,
+        agent_id,
+        deleted=deleted,
+        action=Action.AGENT_MANAGE,
+    )

@@ -10,7 +10,7 @@ from persistence.models import Agent, Contact, Customer
 from resolvers.context import Context, UnitOfWork
 from resolvers.ids import decode_id, encode_id
 from resolvers.records import apply_changes, get_for_update, required, soft_delete
-from schema.inputs import ContactInput
+from schema.directory.inputs import ContactInput
 
 MAX_CONTACTS = 50
 

@@ -26,8 +26,9 @@ from resolvers.records import (
     live_reference,
     required,
     search_clause,
+    set_deleted,
 )
-from schema.inputs import CommunicationInput, CustomerFilter, CustomerInput, CustomerPatch
+from schema.directory.inputs import CommunicationInput, CustomerFilter, CustomerInput, CustomerPatch
 from schema.pagination import Connection
 
 
@@ -202,3 +203,15 @@ async def log_communication(ctx: Context, data: CommunicationInput) -> Communica
         work.touched(encode_id("Customer", pk))
         work.touched(encode_id("Communication", entry.id))
     return entry
+
+
+async def set_customer_deleted(ctx: Context, customer_id: str, *, deleted: bool) -> Customer:
+    """Logical delete or restore (one helper for every record: resolvers.records)."""
+    return await set_deleted(
+        ctx,
+        Customer,
+        customer_id,
+        deleted=deleted,
+        action=Action.CUSTOMER_DELETE,
+        before_restore=check_code_free_to_restore,
+    )

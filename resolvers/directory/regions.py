@@ -13,8 +13,8 @@ from domain.policy import Action
 from persistence.models import Region
 from resolvers.context import Context
 from resolvers.ids import decode_id, decode_optional_id, encode_id
-from resolvers.records import get_for_update
-from schema.inputs import RegionInput
+from resolvers.records import get_for_update, set_deleted
+from schema.directory.inputs import RegionInput
 
 LEVELS = ("PROVINCE", "CITY", "COUNTY")
 
@@ -92,3 +92,14 @@ async def region_and_descendants(session: AsyncSession, region_pk: int) -> list[
         found.append(pk)
         todo.extend(children.get(pk, []))
     return found
+
+
+async def set_region_deleted(ctx: Context, region_id: str, *, deleted: bool) -> Region:
+    """Logical delete or restore (one helper for every record: resolvers.records)."""
+    return await set_deleted(
+        ctx,
+        Region,
+        region_id,
+        deleted=deleted,
+        action=Action.REGION_MANAGE,
+    )

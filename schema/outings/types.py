@@ -14,10 +14,11 @@ from domain.outings import requests as rules
 from domain.outings.requests import ExpenseStatus as DomainExpenseStatus
 from resolvers import visibility
 from resolvers.context import Info
+from schema.accounts.types import User
 from schema.outings.inputs import ExpenseKind, OutingStatus
 from schema.parts.types import Part
 from schema.rules import ReadRule
-from schema.types import Tracked, User
+from schema.tracking import Tracked
 
 if TYPE_CHECKING:
     from schema.tickets.types import Ticket

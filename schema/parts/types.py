@@ -18,9 +18,10 @@ from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.parts import catalogue as part_resolvers
+from schema.accounts.types import User
 from schema.pagination import Connection
 from schema.rules import ReadRule
-from schema.types import Tracked, User
+from schema.tracking import Tracked
 
 if TYPE_CHECKING:
     from schema.tickets.types import Ticket

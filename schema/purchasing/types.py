@@ -13,9 +13,10 @@ from domain.purchasing.orders import PurchaseOrderStatus as DomainStatus
 from domain.purchasing.orders import line_amount
 from resolvers import visibility
 from resolvers.context import Info
+from schema.accounts.types import User
 from schema.parts.types import Part
 from schema.rules import ReadRule
-from schema.types import Tracked, User
+from schema.tracking import Tracked
 
 PurchaseOrderStatus = strawberry.enum(DomainStatus, name="PurchaseOrderStatus")
 

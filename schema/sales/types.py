@@ -13,9 +13,11 @@ from domain.sales.part_sales import line_margin
 from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
+from schema.accounts.types import User
+from schema.directory.types import Customer
 from schema.parts.types import Part
 from schema.rules import ReadRule
-from schema.types import Customer, Tracked, User
+from schema.tracking import Tracked
 
 
 @strawberry.type(description="One part of a sale, with the part's prices as they were then.")

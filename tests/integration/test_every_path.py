@@ -47,11 +47,12 @@ from domain.errors import DomainError
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import Notification, User
+from realtime.executor import EventScopedExecutor
 from realtime.relay import Relay
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.ids import decode_id, encode_id
-from schema.root import EventScopedExecutor, build_schema
+from schema.root import build_schema
 from settings import Settings
 
 KEY = "e" * 48

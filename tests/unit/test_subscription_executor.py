@@ -17,7 +17,7 @@ import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.roles import Actor, Role
-from schema.root import EventScopedExecutor
+from realtime.executor import EventScopedExecutor
 
 EVENTS = 30
 

@@ -1,0 +1,186 @@
+"""Root fields of tickets (merged into the Query and Mutation roots)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import ID
+
+from domain.roles import Role as DomainRole
+from domain.tickets.lifecycle import TicketKind as DomainKind
+from resolvers.context import Info
+from resolvers.tickets import kind_restrictions
+from resolvers.tickets import moves as tickets
+from schema.accounts.types import Role
+from schema.pagination import Connection
+from schema.tickets.inputs import (
+    CreateTicketInput,
+    RatingInput,
+    TicketFilter,
+    TicketKind,
+    WorkRecordInput,
+)
+from schema.tickets.types import KindRestriction, Ticket
+
+
+@strawberry.type
+class TicketQueries:
+    @strawberry.field(description="Tickets this user may see, newest first.")
+    async def tickets(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: TicketFilter | None = None,
+    ) -> Connection[Ticket]:
+        return await tickets.tickets(info.context, first, after, filter)
+
+    @strawberry.field
+    async def ticket(self, info: Info, id: ID) -> Ticket:
+        return await tickets.ticket(info.context, id)
+
+    @strawberry.field(description="Ticket kinds roles or users are limited to (ADMIN only).")
+    async def ticket_kind_restrictions(self, info: Info) -> list[KindRestriction]:
+        rows = await kind_restrictions.kind_restrictions(info.context)
+        return [KindRestriction.from_row(row) for row in rows]
+
+
+@strawberry.type
+class TicketMutations:
+    @strawberry.mutation(description="Opens a ticket (customers and agents: REPAIR only).")
+    async def create_ticket(self, info: Info, input: CreateTicketInput) -> Ticket:
+        return await tickets.create_ticket(info.context, input)
+
+    @strawberry.mutation(description="Dispatches (or reassigns) a ticket to an engineer.")
+    async def dispatch_ticket(
+        self,
+        info: Info,
+        id: ID,
+        engineer_id: ID,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> Ticket:
+        return await tickets.dispatch_ticket(info.context, id, engineer_id, note, expected_version)
+
+    @strawberry.mutation
+    async def acknowledge_ticket(
+        self,
+        info: Info,
+        id: ID,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.acknowledge_ticket(info.context, id, expected_version, idempotency_key)
+
+    @strawberry.mutation
+    async def decline_ticket(
+        self,
+        info: Info,
+        id: ID,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.decline_ticket(
+            info.context, id, reason, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation(description="On site: the first check-in starts the work.")
+    async def check_in(
+        self,
+        info: Info,
+        ticket_id: ID,
+        latitude: float,
+        longitude: float,
+        note: str | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.check_in(
+            info.context, ticket_id, latitude, longitude, note, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation
+    async def add_work_record(
+        self,
+        info: Info,
+        ticket_id: ID,
+        input: WorkRecordInput,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.add_work_record(
+            info.context, ticket_id, input, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation
+    async def request_close(
+        self,
+        info: Info,
+        id: ID,
+        summary: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.request_close(
+            info.context, id, summary, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation
+    async def confirm_close(
+        self,
+        info: Info,
+        id: ID,
+        rating: RatingInput,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.confirm_close(
+            info.context, id, rating, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation
+    async def reject_close(
+        self,
+        info: Info,
+        id: ID,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        return await tickets.reject_close(
+            info.context, id, reason, expected_version, idempotency_key
+        )
+
+    @strawberry.mutation(description="The back office's final confirmation.")
+    async def finalize_close(
+        self, info: Info, id: ID, expected_version: int | None = None
+    ) -> Ticket:
+        return await tickets.finalize_close(info.context, id, expected_version)
+
+    @strawberry.mutation
+    async def cancel_ticket(
+        self, info: Info, id: ID, reason: str, expected_version: int | None = None
+    ) -> Ticket:
+        return await tickets.cancel_ticket(info.context, id, reason, expected_version)
+
+    @strawberry.mutation
+    async def set_remote_diagnosis(
+        self, info: Info, id: ID, diagnosis: str, expected_version: int | None = None
+    ) -> Ticket:
+        return await tickets.set_remote_diagnosis(info.context, id, diagnosis, expected_version)
+
+    @strawberry.mutation(description="Limits a role or a user to ticket kinds; null lifts it.")
+    async def set_ticket_kind_restriction(
+        self,
+        info: Info,
+        kinds: list[TicketKind] | None,
+        role: Role | None = None,
+        user_id: ID | None = None,
+    ) -> KindRestriction | None:
+        row = await kind_restrictions.set_kind_restriction(
+            info.context,
+            DomainRole(role.value) if role else None,
+            user_id,
+            [DomainKind(k.value) for k in kinds] if kinds is not None else None,
+        )
+        return None if row is None else KindRestriction.from_row(row)
