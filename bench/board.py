@@ -221,7 +221,7 @@ async def in_process(
     from persistence.db import make_engine, make_sessionmaker
     from resolvers.accounts.tokens import issue_token
     from resolvers.context import Context, Services
-    from resolvers.tickets import moves as ticket_resolvers
+    from resolvers.tickets import reads as ticket_resolvers
     from schema.root import build_schema
     from settings import Settings
 

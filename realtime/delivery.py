@@ -16,11 +16,11 @@ from typing import Any
 from domain.errors import BadUserInput, Unauthenticated
 from domain.roles import OFFICE, Actor
 from domain.tickets.access import TicketView, can_see, sees_event_type
+from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import TicketKind
 from persistence.events import events_after
 from realtime.relay import EventRecord, SubscriberTooSlow
 from resolvers.context import Context
-from resolvers.tickets.moves import actor_kinds
 
 log = logging.getLogger("aftersales.subscriptions")
 

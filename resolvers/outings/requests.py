@@ -17,14 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
-from domain.errors import BadUserInput, Forbidden, NotFound
+from domain.errors import BadUserInput, NotFound
 from domain.outings import requests as rules
-from domain.outings.requests import ExpenseKind, ExpenseMove, ExpenseStatus, OutingStatus
+from domain.outings.requests import ExpenseKind, ExpenseStatus, OutingStatus
 from domain.parts import stock as part_rules
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from domain.roles import Actor, Role
 from domain.tickets.access import can_see
+from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import TicketStatus
 from persistence.models import (
     Customer,
@@ -41,30 +42,17 @@ from persistence.unit_of_work import UnitOfWork
 from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import Kind, notify, settle
-from resolvers.pagination import paginate
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
-from resolvers.tickets.moves import actor_kinds, emit_ticket_event, view_of
-from schema.outings.inputs import ExpenseLineInput, OutingRequestFilter, OutingRequestInput
-from schema.pagination import Connection
+from resolvers.tickets.events import emit_ticket_event
+from resolvers.tickets.reads import view_of
+from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
 from schema.parts.inputs import PartLineInput
 
 APPROVERS = (Role.ADMIN, Role.BACK_OFFICE)
+
+
 MAX_NOTE = 2000
-MAX_RECEIPT = 200
-
-
-# -- reading rules ---------------------------------------------------------------
-
-
-def may_read(actor: Actor, row: OutingRequest) -> bool:
-    """The office reads every request; an engineer their own; no one else any."""
-    if not policy.allowed(actor, Action.OUTING_READ):
-        return False
-    return actor.role is not Role.ENGINEER or row.engineer_id == actor.user_id
-
-
-# -- inputs ----------------------------------------------------------------------
 
 
 def _part_lines(lines: list[PartLineInput] | None) -> dict[int, tuple[int, int]]:
@@ -96,10 +84,7 @@ def _expense_lines(
     ]
 
 
-# -- shared steps ----------------------------------------------------------------
-
-
-async def _lock_ticket(session: AsyncSession, pk: int) -> tuple[Ticket, Customer]:
+async def lock_ticket(session: AsyncSession, pk: int) -> tuple[Ticket, Customer]:
     ticket = await session.get(Ticket, pk, with_for_update=True, populate_existing=True)
     customer = await session.get(Customer, ticket.customer_id) if ticket else None
     if ticket is None or customer is None:
@@ -107,7 +92,7 @@ async def _lock_ticket(session: AsyncSession, pk: int) -> tuple[Ticket, Customer
     return ticket, customer
 
 
-async def _lock_request(session: AsyncSession, id_: str) -> OutingRequest:
+async def lock_request(session: AsyncSession, id_: str) -> OutingRequest:
     pk = decode_id(id_, "OutingRequest")
     return await get_for_update(session, OutingRequest, pk, "outing request")
 
@@ -179,9 +164,6 @@ async def _conclude(
     )
 
 
-# -- requests --------------------------------------------------------------------
-
-
 async def create_outing_request(ctx: Context, data: OutingRequestInput) -> OutingRequest:
     actor = await ctx.actor()
     policy.require(actor, Action.OUTING_REQUEST)
@@ -192,7 +174,7 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
     note = validation.optional_text(data.note, "note", max_length=MAX_NOTE)
     async with ctx.write("createOutingRequest", actor=actor) as work:
         session = work.session
-        ticket, customer = await _lock_ticket(session, ticket_pk)
+        ticket, customer = await lock_ticket(session, ticket_pk)
         # Only the engineer the ticket is assigned to sees it, so only they may ask.
         if not can_see(actor, view_of(ticket, customer), actor_kinds(actor)):
             raise NotFound("ticket not found", field="ticketId")
@@ -244,9 +226,9 @@ async def approve_outing_request(ctx: Context, id_: str, note: str | None) -> Ou
     cleaned = validation.optional_text(note, "note", max_length=MAX_NOTE)
     async with ctx.write("approveOutingRequest", actor=actor) as work:
         session = work.session
-        row = await _lock_request(session, id_)
+        row = await lock_request(session, id_)
         decision = rules.decide(OutingStatus(row.status), OutingStatus.APPROVED)
-        ticket, customer = await _lock_ticket(session, row.ticket_id)
+        ticket, customer = await lock_ticket(session, row.ticket_id)
         rules.check_approvable(TicketStatus(ticket.status), ticket.assignee_id, row.engineer_id)
         lines = list(
             (
@@ -283,9 +265,9 @@ async def reject_outing_request(ctx: Context, id_: str, note: str) -> OutingRequ
     policy.require(actor, Action.OUTING_DECIDE)
     cleaned = validation.text(note, "note", max_length=MAX_NOTE)
     async with ctx.write("rejectOutingRequest", actor=actor) as work:
-        row = await _lock_request(work.session, id_)
+        row = await lock_request(work.session, id_)
         decision = rules.decide(OutingStatus(row.status), OutingStatus.REJECTED)
-        ticket, customer = await _lock_ticket(work.session, row.ticket_id)
+        ticket, customer = await lock_ticket(work.session, row.ticket_id)
         await _conclude(work, row, decision, actor, cleaned, ticket, customer)
     return row
 
@@ -294,171 +276,10 @@ async def cancel_outing_request(ctx: Context, id_: str) -> OutingRequest:
     actor = await ctx.actor()
     policy.require(actor, Action.OUTING_REQUEST)
     async with ctx.write("cancelOutingRequest", actor=actor) as work:
-        row = await _lock_request(work.session, id_)
+        row = await lock_request(work.session, id_)
         if row.engineer_id != actor.user_id:
             raise NotFound("outing request not found")
         decision = rules.decide(OutingStatus(row.status), OutingStatus.CANCELLED)
-        ticket, customer = await _lock_ticket(work.session, row.ticket_id)
+        ticket, customer = await lock_ticket(work.session, row.ticket_id)
         await _conclude(work, row, decision, actor, None, ticket, customer)
-    return row
-
-
-# -- expenses --------------------------------------------------------------------
-
-
-async def _lock_expense(
-    session: AsyncSession, expense_id: str
-) -> tuple[OutingExpense, OutingRequest]:
-    """The expense line and its request, both locked: the request first, as every
-    operation on a request does, so none can wait on another."""
-    pk = decode_id(expense_id, "OutingExpense", field="expenseId")
-    request_pk = await session.scalar(
-        select(OutingExpense.outing_request_id).where(OutingExpense.id == pk)
-    )
-    if request_pk is None:
-        raise NotFound("expense not found", field="expenseId")
-    request = await get_for_update(session, OutingRequest, request_pk, "outing request")
-    row = await get_for_update(session, OutingExpense, pk, "expense")
-    return row, request
-
-
-async def _tell(
-    work: UnitOfWork,
-    row: OutingExpense,
-    request: OutingRequest,
-    kind: str,
-    done: str,
-) -> None:
-    """Tells the engineer what became of their claim, live; once no claim of the
-    request waits any more, every approver's EXPENSE_CLAIMED notification is handled."""
-    amount = row.paid_amount or row.approved_amount or row.claimed_amount or row.amount
-    message = f"{row.kind.lower()} expense of {amount} {done}"
-    await notify(work, None, [request.engineer_id], kind, message, outing_request_id=request.id)
-    waiting = await work.session.scalar(
-        select(OutingExpense.id).where(
-            OutingExpense.outing_request_id == request.id,
-            OutingExpense.status == ExpenseStatus.CLAIMED.value,
-        )
-    )
-    if waiting is None:
-        await settle(work, None, [Kind.EXPENSE_CLAIMED], outing_request_id=request.id)
-
-
-async def claim_expense(
-    ctx: Context, expense_id: str, amount: Decimal, receipt: str, note: str | None
-) -> OutingExpense:
-    actor = await ctx.actor()
-    policy.require(actor, Action.EXPENSE_CLAIM)
-    claimed = rules.amount(amount, "amount")
-    cleaned_receipt = validation.text(receipt, "receipt", max_length=MAX_RECEIPT)
-    cleaned_note = validation.optional_text(note, "note", max_length=MAX_NOTE)
-    async with ctx.write("claimExpense", actor=actor) as work:
-        row, request = await _lock_expense(work.session, expense_id)
-        if request.engineer_id != actor.user_id:
-            raise NotFound("expense not found", field="expenseId")
-        rules.check_claimable(OutingStatus(request.status))
-        row.status = rules.expense_move(ExpenseMove.CLAIM, ExpenseStatus(row.status)).value
-        row.claimed_amount, row.receipt, row.claimed_at = claimed, cleaned_receipt, utcnow()
-        row.claim_note = cleaned_note
-        work.touched(encode_id("OutingExpense", row.id))
-        work.detail = {"amount": str(claimed), "receipt": cleaned_receipt}
-        # The ticket's kind decides which approvers handle it (kind limits).
-        kind = await work.session.scalar(select(Ticket.kind).where(Ticket.id == request.ticket_id))
-        approvers = await user_ids_with_roles(work.session, APPROVERS, handling=kind)
-        message = (
-            f"{actor.username} claims {claimed} ({row.kind.lower()}, receipt {cleaned_receipt})"
-        )
-        await notify(
-            work, None, approvers, Kind.EXPENSE_CLAIMED, message, outing_request_id=request.id
-        )
-    return row
-
-
-async def approve_expense(ctx: Context, expense_id: str, amount: Decimal | None) -> OutingExpense:
-    actor = await ctx.actor()
-    policy.require(actor, Action.EXPENSE_SETTLE)
-    async with ctx.write("approveExpense", actor=actor) as work:
-        row, request = await _lock_expense(work.session, expense_id)
-        target = rules.expense_move(ExpenseMove.APPROVE, ExpenseStatus(row.status))
-        assert row.claimed_amount is not None  # CLAIMED lines carry their claim
-        row.approved_amount = rules.approved_amount(row.claimed_amount, amount)
-        row.status = target.value
-        row.approved_by_id, row.approved_at = actor.user_id, utcnow()
-        work.touched(encode_id("OutingExpense", row.id))
-        work.detail = {"amount": str(row.approved_amount)}
-        await _tell(work, row, request, Kind.EXPENSE_APPROVED, "approved")
-    return row
-
-
-async def pay_expense(ctx: Context, expense_id: str) -> OutingExpense:
-    actor = await ctx.actor()
-    policy.require(actor, Action.EXPENSE_SETTLE)
-    async with ctx.write("payExpense", actor=actor) as work:
-        row, request = await _lock_expense(work.session, expense_id)
-        row.status = rules.expense_move(ExpenseMove.PAY, ExpenseStatus(row.status)).value
-        row.paid_amount = row.approved_amount
-        row.paid_by_id, row.paid_at = actor.user_id, utcnow()
-        work.touched(encode_id("OutingExpense", row.id))
-        work.detail = {"amount": str(row.paid_amount)}
-        await _tell(work, row, request, Kind.EXPENSE_PAID, "paid")
-    return row
-
-
-async def reject_expense(ctx: Context, expense_id: str, note: str) -> OutingExpense:
-    actor = await ctx.actor()
-    policy.require(actor, Action.EXPENSE_SETTLE)
-    cleaned = validation.text(note, "note", max_length=MAX_NOTE)
-    async with ctx.write("rejectExpense", actor=actor) as work:
-        row, request = await _lock_expense(work.session, expense_id)
-        row.status = rules.expense_move(ExpenseMove.REJECT, ExpenseStatus(row.status)).value
-        row.rejection_note, row.rejected_by_id, row.rejected_at = cleaned, actor.user_id, utcnow()
-        work.touched(encode_id("OutingExpense", row.id))
-        work.detail = {"note": cleaned}
-        await _tell(work, row, request, Kind.EXPENSE_REJECTED, f"rejected: {cleaned}")
-    return row
-
-
-# -- reads -----------------------------------------------------------------------
-
-
-async def outing_requests(
-    ctx: Context, first: int | None, after: str | None, filter: OutingRequestFilter | None
-) -> Connection[OutingRequest]:
-    """Newest first; an engineer's own only."""
-    actor = await ctx.actor()
-    policy.require(actor, Action.OUTING_READ)
-    stmt = select(OutingRequest).where(OutingRequest.deleted_at.is_(None))
-    if actor.role is Role.ENGINEER:
-        stmt = stmt.where(OutingRequest.engineer_id == actor.user_id)
-    if filter is not None:
-        if filter.status is not None:
-            stmt = stmt.where(OutingRequest.status == filter.status.value)
-        if filter.ticket_id is not None:
-            ticket_pk = decode_id(filter.ticket_id, "Ticket", field="filter.ticketId")
-            stmt = stmt.where(OutingRequest.ticket_id == ticket_pk)
-        if filter.engineer_id is not None:
-            engineer_pk = decode_id(filter.engineer_id, "User", field="filter.engineerId")
-            if actor.role is Role.ENGINEER and engineer_pk != actor.user_id:
-                raise Forbidden("an engineer reads only their own outing requests")
-            stmt = stmt.where(OutingRequest.engineer_id == engineer_pk)
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            OutingRequest.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
-
-
-async def outing_request(ctx: Context, id_: str) -> OutingRequest:
-    actor = await ctx.actor()
-    policy.require(actor, Action.OUTING_READ)
-    pk = decode_id(id_, "OutingRequest")
-    async with ctx.read() as session:
-        row = await session.get(OutingRequest, pk)
-    if row is None or row.is_deleted or not may_read(actor, row):
-        raise NotFound("outing request not found")
     return row

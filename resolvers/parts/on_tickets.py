@@ -1,6 +1,6 @@
 """Parts used on a ticket, and unused ones returned to stock.
 
-Both are ticket moves (resolvers.tickets.move_ticket): the ticket row is locked, its
+Both are ticket moves (resolvers.tickets.moves.move_ticket): the ticket row is locked, its
 version checked and bumped, and a ticket event tells every screen. The parts come out
 of what the ticket's engineer carries first (issued to them on an approved outing
 request), then out of the warehouse; returns go back into the warehouse. Charges
@@ -24,7 +24,8 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.parts.catalogue import parse_lines, prices_of
 from resolvers.parts.stock import lock_holdings, lock_parts, move
-from resolvers.tickets.moves import Change, emit_ticket_event, move_ticket
+from resolvers.tickets.events import emit_ticket_event
+from resolvers.tickets.moves import Change, move_ticket
 from schema.parts.inputs import PartLineInput, ReceiptLineInput
 
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import ID
 
 from resolvers.context import Info
-from resolvers.outings import requests as outings
+from resolvers.outings import expenses, reads, requests
 from schema.outings.inputs import OutingRequestFilter, OutingRequestInput
 from schema.outings.types import OutingExpense, OutingRequest
 from schema.pagination import Connection
@@ -26,11 +26,11 @@ class OutingQueries:
         after: str | None = None,
         filter: OutingRequestFilter | None = None,
     ) -> Connection[OutingRequest]:
-        return await outings.outing_requests(info.context, first, after, filter)  # type: ignore[return-value]
+        return await reads.outing_requests(info.context, first, after, filter)  # type: ignore[return-value]
 
     @strawberry.field
     async def outing_request(self, info: Info, id: ID) -> OutingRequest:
-        return await outings.outing_request(info.context, id)  # type: ignore[return-value]
+        return await reads.outing_request(info.context, id)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -40,7 +40,7 @@ class OutingMutations:
         "BACK_OFFICE are told live, and the ticket's screens see it."
     )
     async def create_outing_request(self, info: Info, input: OutingRequestInput) -> OutingRequest:
-        return await outings.create_outing_request(info.context, input)  # type: ignore[return-value]
+        return await requests.create_outing_request(info.context, input)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Approves a pending request and issues its parts to the engineer, all "
@@ -49,15 +49,15 @@ class OutingMutations:
     async def approve_outing_request(
         self, info: Info, id: ID, note: str | None = None
     ) -> OutingRequest:
-        return await outings.approve_outing_request(info.context, id, note)  # type: ignore[return-value]
+        return await requests.approve_outing_request(info.context, id, note)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Rejects a pending request, with the reason.")
     async def reject_outing_request(self, info: Info, id: ID, note: str) -> OutingRequest:
-        return await outings.reject_outing_request(info.context, id, note)  # type: ignore[return-value]
+        return await requests.reject_outing_request(info.context, id, note)  # type: ignore[return-value]
 
     @strawberry.mutation(description="The requesting engineer withdraws a pending request.")
     async def cancel_outing_request(self, info: Info, id: ID) -> OutingRequest:
-        return await outings.cancel_outing_request(info.context, id)  # type: ignore[return-value]
+        return await requests.cancel_outing_request(info.context, id)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="The engineer claims what an expense line cost, against a receipt "
@@ -71,7 +71,7 @@ class OutingMutations:
         receipt: str,
         note: str | None = None,
     ) -> OutingExpense:
-        return await outings.claim_expense(info.context, expense_id, amount, receipt, note)  # type: ignore[return-value]
+        return await expenses.claim_expense(info.context, expense_id, amount, receipt, note)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Accepts a claimed expense: the claim, or less when an amount is given."
@@ -79,12 +79,12 @@ class OutingMutations:
     async def approve_expense(
         self, info: Info, expense_id: ID, amount: Decimal | None = None
     ) -> OutingExpense:
-        return await outings.approve_expense(info.context, expense_id, amount)  # type: ignore[return-value]
+        return await expenses.approve_expense(info.context, expense_id, amount)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Records the approved amount as paid.")
     async def pay_expense(self, info: Info, expense_id: ID) -> OutingExpense:
-        return await outings.pay_expense(info.context, expense_id)  # type: ignore[return-value]
+        return await expenses.pay_expense(info.context, expense_id)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Refuses an expense line not yet approved, with the reason.")
     async def reject_expense(self, info: Info, expense_id: ID, note: str) -> OutingExpense:
-        return await outings.reject_expense(info.context, expense_id, note)  # type: ignore[return-value]
+        return await expenses.reject_expense(info.context, expense_id, note)  # type: ignore[return-value]

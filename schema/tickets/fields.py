@@ -8,8 +8,7 @@ from strawberry import ID
 from domain.roles import Role as DomainRole
 from domain.tickets.lifecycle import TicketKind as DomainKind
 from resolvers.context import Info
-from resolvers.tickets import kind_restrictions
-from resolvers.tickets import moves as tickets
+from resolvers.tickets import closing, creation, dispatching, kind_restrictions, reads, site_work
 from schema.accounts.types import Role
 from schema.pagination import Connection
 from schema.tickets.inputs import (
@@ -32,11 +31,11 @@ class TicketQueries:
         after: str | None = None,
         filter: TicketFilter | None = None,
     ) -> Connection[Ticket]:
-        return await tickets.tickets(info.context, first, after, filter)
+        return await reads.tickets(info.context, first, after, filter)
 
     @strawberry.field
     async def ticket(self, info: Info, id: ID) -> Ticket:
-        return await tickets.ticket(info.context, id)
+        return await reads.ticket(info.context, id)
 
     @strawberry.field(description="Ticket kinds roles or users are limited to (ADMIN only).")
     async def ticket_kind_restrictions(self, info: Info) -> list[KindRestriction]:
@@ -48,7 +47,7 @@ class TicketQueries:
 class TicketMutations:
     @strawberry.mutation(description="Opens a ticket (customers and agents: REPAIR only).")
     async def create_ticket(self, info: Info, input: CreateTicketInput) -> Ticket:
-        return await tickets.create_ticket(info.context, input)
+        return await creation.create_ticket(info.context, input)
 
     @strawberry.mutation(description="Dispatches (or reassigns) a ticket to an engineer.")
     async def dispatch_ticket(
@@ -59,7 +58,9 @@ class TicketMutations:
         note: str | None = None,
         expected_version: int | None = None,
     ) -> Ticket:
-        return await tickets.dispatch_ticket(info.context, id, engineer_id, note, expected_version)
+        return await dispatching.dispatch_ticket(
+            info.context, id, engineer_id, note, expected_version
+        )
 
     @strawberry.mutation
     async def acknowledge_ticket(
@@ -69,7 +70,9 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.acknowledge_ticket(info.context, id, expected_version, idempotency_key)
+        return await dispatching.acknowledge_ticket(
+            info.context, id, expected_version, idempotency_key
+        )
 
     @strawberry.mutation
     async def decline_ticket(
@@ -80,7 +83,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.decline_ticket(
+        return await dispatching.decline_ticket(
             info.context, id, reason, expected_version, idempotency_key
         )
 
@@ -95,7 +98,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.check_in(
+        return await site_work.check_in(
             info.context, ticket_id, latitude, longitude, note, expected_version, idempotency_key
         )
 
@@ -108,7 +111,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.add_work_record(
+        return await site_work.add_work_record(
             info.context, ticket_id, input, expected_version, idempotency_key
         )
 
@@ -121,7 +124,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.request_close(
+        return await closing.request_close(
             info.context, id, summary, expected_version, idempotency_key
         )
 
@@ -134,7 +137,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.confirm_close(
+        return await closing.confirm_close(
             info.context, id, rating, expected_version, idempotency_key
         )
 
@@ -147,7 +150,7 @@ class TicketMutations:
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> Ticket:
-        return await tickets.reject_close(
+        return await closing.reject_close(
             info.context, id, reason, expected_version, idempotency_key
         )
 
@@ -155,19 +158,19 @@ class TicketMutations:
     async def finalize_close(
         self, info: Info, id: ID, expected_version: int | None = None
     ) -> Ticket:
-        return await tickets.finalize_close(info.context, id, expected_version)
+        return await closing.finalize_close(info.context, id, expected_version)
 
     @strawberry.mutation
     async def cancel_ticket(
         self, info: Info, id: ID, reason: str, expected_version: int | None = None
     ) -> Ticket:
-        return await tickets.cancel_ticket(info.context, id, reason, expected_version)
+        return await closing.cancel_ticket(info.context, id, reason, expected_version)
 
     @strawberry.mutation
     async def set_remote_diagnosis(
         self, info: Info, id: ID, diagnosis: str, expected_version: int | None = None
     ) -> Ticket:
-        return await tickets.set_remote_diagnosis(info.context, id, diagnosis, expected_version)
+        return await site_work.set_remote_diagnosis(info.context, id, diagnosis, expected_version)
 
     @strawberry.mutation(description="Limits a role or a user to ticket kinds; null lifts it.")
     async def set_ticket_kind_restriction(

@@ -1,0 +1,190 @@
+"""Closing takes three parties (the engineer asks, the customer confirms and rates, the back office confirms finally); or the ticket is cancelled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import validation
+from domain.roles import Role
+from domain.tickets.lifecycle import (
+    FINAL_CONFIRMERS,
+    Move,
+    check_rating,
+)
+from persistence.queries import tickets as ticket_rows
+from persistence.types import utcnow
+from resolvers.context import Context
+from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.tickets.events import emit_ticket_event
+from resolvers.tickets.moves import Change, flush_version, move_ticket
+from schema.tickets.inputs import RatingInput
+
+
+async def request_close(
+    ctx: Context,
+    ticket_id: str,
+    summary: str,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    cleaned = validation.text(summary, "summary", max_length=4000)
+
+    async def apply(change: Change) -> None:
+        row = change.ticket
+        row.close_summary, row.close_requested_at = cleaned, utcnow()
+        await flush_version(change)
+        emit_ticket_event(
+            change.work, "TICKET_CLOSE_REQUESTED", row, change.customer, summary=cleaned
+        )
+        customers = await ticket_rows.customer_user_ids(change.session, row.customer_id)
+        await notify(
+            change.work, row, customers, Kind.CLOSE_REQUESTED, f"{row.number}: please confirm"
+        )
+
+    return await move_ticket(
+        ctx,
+        operation="requestClose",
+        move=Move.REQUEST_CLOSE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def confirm_close(
+    ctx: Context,
+    ticket_id: str,
+    rating: RatingInput,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    communication = check_rating(rating.communication, "rating.communication")
+    quality = check_rating(rating.quality, "rating.quality")
+    comment = validation.optional_text(rating.comment, "rating.comment", max_length=2000)
+
+    async def apply(change: Change) -> None:
+        row = change.ticket
+        row.rating_communication, row.rating_quality = communication, quality
+        row.rating_solved, row.rating_comment = rating.solved, comment
+        row.rated_by_id, row.rated_on_behalf = (
+            change.actor.user_id,
+            change.plan.on_behalf_of_customer,
+        )
+        row.confirmed_at = utcnow()
+        await flush_version(change)
+        emit_ticket_event(
+            change.work,
+            "TICKET_CLOSE_CONFIRMED",
+            row,
+            change.customer,
+            onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
+        )
+        await settle(change.work, row, [Kind.CLOSE_REQUESTED])
+        office = await ticket_rows.user_ids_with_roles(
+            change.session, [Role.BACK_OFFICE], handling=row.kind
+        )
+        if not office:
+            office = await ticket_rows.user_ids_with_roles(
+                change.session, FINAL_CONFIRMERS, handling=row.kind
+            )
+        await notify(
+            change.work,
+            row,
+            office,
+            Kind.AWAITING_FINAL_CONFIRMATION,
+            f"{row.number} awaits final confirmation",
+        )
+
+    return await move_ticket(
+        ctx,
+        operation="confirmClose",
+        move=Move.CONFIRM_CLOSE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def reject_close(
+    ctx: Context,
+    ticket_id: str,
+    reason: str,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    cleaned = validation.text(reason, "reason", max_length=2000)
+
+    async def apply(change: Change) -> None:
+        row = change.ticket
+        row.close_requested_at = None
+        await flush_version(change)
+        emit_ticket_event(
+            change.work,
+            "TICKET_CLOSE_REJECTED",
+            row,
+            change.customer,
+            reason=cleaned,
+            onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
+        )
+        await settle(change.work, row, [Kind.CLOSE_REQUESTED])
+        await notify(
+            change.work,
+            row,
+            [row.dispatched_by_id, row.assignee_id],
+            Kind.CLOSE_REJECTED,
+            f"{row.number}: closing rejected: {cleaned}",
+        )
+
+    return await move_ticket(
+        ctx,
+        operation="rejectClose",
+        move=Move.REJECT_CLOSE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | None) -> Any:
+    async def apply(change: Change) -> None:
+        change.ticket.closed_at = utcnow()
+        await flush_version(change)
+        emit_ticket_event(change.work, "TICKET_CLOSED", change.ticket, change.customer)
+        await settle(change.work, change.ticket, [Kind.AWAITING_FINAL_CONFIRMATION])
+
+    return await move_ticket(
+        ctx,
+        operation="finalizeClose",
+        move=Move.FINALIZE_CLOSE,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        apply=apply,
+    )
+
+
+async def cancel_ticket(
+    ctx: Context, ticket_id: str, reason: str, expected_version: int | None
+) -> Any:
+    cleaned = validation.text(reason, "reason", max_length=2000)
+
+    async def apply(change: Change) -> None:
+        row = change.ticket
+        row.cancelled_at, row.cancel_reason = utcnow(), cleaned
+        await flush_version(change)
+        emit_ticket_event(change.work, "TICKET_CANCELLED", row, change.customer, reason=cleaned)
+        await settle(change.work, row)
+        await notify(
+            change.work, row, [row.assignee_id], Kind.CANCELLED, f"{row.number} was cancelled"
+        )
+
+    return await move_ticket(
+        ctx,
+        operation="cancelTicket",
+        move=Move.CANCEL,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        apply=apply,
+    )

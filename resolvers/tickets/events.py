@@ -1,0 +1,34 @@
+"""The event of a ticket change, written in the changing transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from persistence.events import ticket_event
+from persistence.models import Customer, Ticket
+from persistence.unit_of_work import UnitOfWork
+from resolvers.ids import encode_id
+
+
+def emit_ticket_event(
+    work: UnitOfWork,
+    type_: str,
+    ticket: Ticket,
+    customer: Customer,
+    *,
+    previous_assignee_id: int | None = None,
+    **details: Any,
+) -> None:
+    details = {k: v for k, v in details.items() if v is not None}
+    if previous_assignee_id is not None:
+        details["previousAssignee"] = encode_id("User", previous_assignee_id)
+    work.emit(
+        ticket_event(
+            type_,
+            ticket,
+            customer,
+            actor_id=work.actor_id,
+            previous_assignee_id=previous_assignee_id,
+            **details,
+        )
+    )

@@ -1,0 +1,90 @@
+"""Idempotency keys: a retried mutation with the same key returns the first result and changes nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import BadUserInput, Conflict
+from domain.roles import Actor
+from persistence.events import ticket_snapshot
+from persistence.models import IdempotencyKey, Ticket
+from persistence.unit_of_work import UnitOfWork
+from resolvers.context import Context
+from resolvers.ids import encode_id
+from resolvers.tickets.snapshots import ticket_as_of
+
+MAX_KEY_LENGTH = 100
+
+
+class KeyTaken(Exception):
+    """A concurrent request with the same idempotency key committed first."""
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise BadUserInput(f"must be 1-{MAX_KEY_LENGTH} characters", field="idempotencyKey")
+    return key
+
+
+async def stored_result(
+    session: AsyncSession, actor: Actor, key: str, operation: str, ticket_pk: int | None = None
+) -> Any | None:
+    stored = await session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key
+        )
+    )
+    if stored is None:
+        return None
+    if stored.operation != operation or (ticket_pk is not None and stored.ticket_id != ticket_pk):
+        raise BadUserInput(
+            f"was already used for {stored.operation} on another request; use a new key",
+            field="idempotencyKey",
+        )
+    row = await session.get(Ticket, stored.ticket_id)
+    assert row is not None
+    return ticket_as_of(row, stored.result)
+
+
+async def remember(work: UnitOfWork, actor: Actor, key: str, operation: str, row: Ticket) -> None:
+    work.session.add(
+        IdempotencyKey(
+            user_id=actor.user_id,
+            key=key,
+            operation=operation,
+            ticket_id=row.id,
+            result=ticket_snapshot(row),
+        )
+    )
+    try:
+        await work.session.flush()
+    except sa_exc.IntegrityError as exc:
+        raise KeyTaken from exc
+
+
+async def idempotent(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    operation: str,
+    attempt: Callable[[], Awaitable[Any]],
+    ticket_pk: int | None = None,
+) -> Any:
+    try:
+        return await attempt()
+    except KeyTaken:
+        assert key is not None
+        async with ctx.read() as session:
+            replay = await stored_result(session, actor, key, operation, ticket_pk)
+        if replay is None:  # pragma: no cover - the winner committed before we failed
+            raise Conflict("a concurrent request with this key failed; retry") from None
+        ctx.own_writes.add(encode_id("Ticket", replay.id))
+        return replay

@@ -1,0 +1,125 @@
+"""Work on a ticket: site check-ins, work records and the remote diagnosis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import validation
+from domain.errors import BadUserInput
+from domain.tickets.lifecycle import (
+    Move,
+    check_coordinates,
+)
+from persistence.models import CheckIn, WorkRecord
+from persistence.types import utcnow
+from resolvers.context import Context
+from resolvers.tickets.events import emit_ticket_event
+from resolvers.tickets.moves import Change, flush_version, move_ticket
+from schema.tickets.inputs import WorkRecordInput
+
+
+async def check_in(
+    ctx: Context,
+    ticket_id: str,
+    latitude: float,
+    longitude: float,
+    note: str | None,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    check_coordinates(latitude, longitude)
+    cleaned = validation.optional_text(note, "note", max_length=2000)
+
+    async def apply(change: Change) -> None:
+        row, now = change.ticket, utcnow()
+        row.started_at = row.started_at or now
+        change.session.add(
+            CheckIn(
+                ticket_id=row.id,
+                engineer_id=change.actor.user_id,
+                at=now,
+                latitude=latitude,
+                longitude=longitude,
+                note=cleaned,
+            )
+        )
+        await flush_version(change)
+        emit_ticket_event(
+            change.work,
+            "TICKET_CHECKED_IN",
+            row,
+            change.customer,
+            latitude=latitude,
+            longitude=longitude,
+            note=cleaned,
+        )
+
+    return await move_ticket(
+        ctx,
+        operation="checkIn",
+        move=Move.CHECK_IN,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def add_work_record(
+    ctx: Context,
+    ticket_id: str,
+    data: WorkRecordInput,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> Any:
+    details = validation.text(data.details, "details", max_length=8000)
+    if data.ended_at < data.started_at:
+        raise BadUserInput("must not be before startedAt", field="endedAt")
+    for name, value in (("startedAt", data.started_at), ("endedAt", data.ended_at)):
+        if value.tzinfo is None:
+            raise BadUserInput("must carry a time zone", field=name)
+
+    async def apply(change: Change) -> None:
+        record = WorkRecord(
+            ticket_id=change.ticket.id,
+            engineer_id=change.actor.user_id,
+            started_at=data.started_at,
+            ended_at=data.ended_at,
+            method=validation.optional_text(data.method, "method", max_length=100),
+            place=validation.optional_text(data.place, "place"),
+            details=details,
+            issues_left=validation.optional_text(data.issues_left, "issuesLeft", max_length=4000),
+        )
+        change.session.add(record)
+        await flush_version(change)
+        emit_ticket_event(change.work, "TICKET_WORK_RECORDED", change.ticket, change.customer)
+
+    return await move_ticket(
+        ctx,
+        operation="addWorkRecord",
+        move=Move.RECORD_WORK,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        idempotency_key=idempotency_key,
+        apply=apply,
+    )
+
+
+async def set_remote_diagnosis(
+    ctx: Context, ticket_id: str, diagnosis: str, expected_version: int | None
+) -> Any:
+    cleaned = validation.text(diagnosis, "diagnosis", max_length=4000)
+
+    async def apply(change: Change) -> None:
+        change.ticket.remote_diagnosis = cleaned
+        await flush_version(change)
+        emit_ticket_event(change.work, "TICKET_DIAGNOSED", change.ticket, change.customer)
+
+    return await move_ticket(
+        ctx,
+        operation="setRemoteDiagnosis",
+        move=Move.UPDATE_DIAGNOSIS,
+        ticket_id=ticket_id,
+        expected_version=expected_version,
+        apply=apply,
+    )
