@@ -145,12 +145,39 @@ async def _user_count() -> int:
 
 @cli.command("seed-demo")
 def seed_demo() -> None:
-    """Load a small believable data set: staff of every role, customers with devices."""
-    from persistence.demo import seed
+    """Load a small believable data set once, through the real operations: staff of every
+    role, customers with devices, parts with stock, tickets at several stages."""
+    from resolvers.demo import DemoError, summary
 
-    url = settings().database_url
-    migrations.upgrade(url)
-    typer.echo(asyncio.run(seed(url)))
+    config = settings()
+    migrations.upgrade(config.database_url)
+    try:
+        loaded = asyncio.run(_seed_demo(config))
+    except DemoError as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary() if loaded else "demo data already present")
+
+
+async def _seed_demo(config: Settings) -> bool:
+    """`resolvers.demo.seed_demo` in-process. Its tokens are signed with a throwaway key:
+    they never leave this process, and no server would accept them."""
+    import secrets
+
+    from resolvers.context import Services
+    from resolvers.demo import seed_demo as load
+
+    engine = make_engine(config.database_url)
+    try:
+        services = Services(
+            settings=config,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            signing_key=secrets.token_urlsafe(48),
+        )
+        return await load(services)
+    finally:
+        await engine.dispose()
 
 
 # Bigger than any 20,000-row export; a guard against pointing the command at the wrong file.

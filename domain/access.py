@@ -13,11 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from domain.roles import OFFICE, STAFF, Actor, Role
 
+# The row is whichever record the schema type shows: any record, hence Any.
 Relation = Callable[[Actor, Any], bool]
+
+
+class Identified(Protocol):
+    """A record with an integer id (a user, an agent)."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +52,12 @@ class Audience:
         return replace(self, refuse=True)
 
 
-def is_self(actor: Actor, user: Any) -> bool:
+def is_self(actor: Actor, user: Identified) -> bool:
     """The reader's own account."""
     return bool(user.id == actor.user_id)
 
 
-def is_own_agent(actor: Actor, agent: Any) -> bool:
+def is_own_agent(actor: Actor, agent: Identified) -> bool:
     """An AGENT user reading its own agent record."""
     return actor.role is Role.AGENT and actor.agent_id is not None and agent.id == actor.agent_id
 

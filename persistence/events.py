@@ -10,12 +10,13 @@ reader that has seen N can never later find a committed event below N.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import EventFacts, EventType, check_payload
 from persistence.models import Customer, Event, Ticket
 from persistence.types import utcnow
 
@@ -25,16 +26,25 @@ EVENT_SEQUENCE_LOCK = 0x61667473  # "afts"
 
 @dataclass
 class NewEvent:
-    type: str
+    """An event to be stored with the change that causes it; its payload is checked
+    against its type's shape (domain.events) when it is made."""
+
+    type: EventType
     actor_id: int | None
-    ticket_id: int | None = None
-    kind: str | None = None
-    customer_id: int | None = None
-    customer_agent_id: int | None = None
-    assignee_id: int | None = None
-    previous_assignee_id: int | None = None
-    recipient_id: int | None = None
+    facts: EventFacts = field(default_factory=EventFacts)
     payload: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_payload(self.type, self.payload)
+
+
+def facts_columns(facts: EventFacts) -> dict[str, Any]:
+    """The event table's columns for the facts (declared once, in domain.events)."""
+    return {f.name: getattr(facts, f.name) for f in fields(EventFacts)}
+
+
+def facts_of(row: Event) -> EventFacts:
+    return EventFacts(**{f.name: getattr(row, f.name) for f in fields(EventFacts)})
 
 
 def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -42,8 +52,22 @@ def ticket_snapshot(ticket: Ticket) -> dict[str, Any]:
     return {"status": ticket.status, "version": ticket.version, "assigneeId": ticket.assignee_id}
 
 
+def ticket_facts(
+    ticket: Ticket, customer: Customer, previous_assignee_id: int | None = None
+) -> EventFacts:
+    """What decides who may see an event about `ticket`, as the ticket is now."""
+    return EventFacts(
+        ticket_id=ticket.id,
+        kind=ticket.kind,
+        customer_id=ticket.customer_id,
+        customer_agent_id=customer.agent_id,
+        assignee_id=ticket.assignee_id,
+        previous_assignee_id=previous_assignee_id,
+    )
+
+
 def ticket_event(
-    type_: str,
+    type_: EventType,
     ticket: Ticket,
     customer: Customer,
     *,
@@ -55,12 +79,7 @@ def ticket_event(
     return NewEvent(
         type=type_,
         actor_id=actor_id,
-        ticket_id=ticket.id,
-        kind=ticket.kind,
-        customer_id=ticket.customer_id,
-        customer_agent_id=customer.agent_id,
-        assignee_id=ticket.assignee_id,
-        previous_assignee_id=previous_assignee_id,
+        facts=ticket_facts(ticket, customer, previous_assignee_id),
         payload={**ticket_snapshot(ticket), **details},
     )
 
@@ -78,17 +97,11 @@ async def append_events(session: AsyncSession, events: Sequence[NewEvent]) -> li
     rows = [
         Event(
             sequence=(last or 0) + offset,
-            type=event.type,
+            type=event.type.value,
             at=now,
             actor_id=event.actor_id,
-            ticket_id=event.ticket_id,
-            kind=event.kind,
-            customer_id=event.customer_id,
-            customer_agent_id=event.customer_agent_id,
-            assignee_id=event.assignee_id,
-            previous_assignee_id=event.previous_assignee_id,
-            recipient_id=event.recipient_id,
             payload=event.payload,
+            **facts_columns(event.facts),
         )
         for offset, event in enumerate(events, start=1)
     ]

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from domain.errors import BadUserInput, Unauthenticated
+from domain.events import TICKET_EVENTS, EventType
 from domain.roles import OFFICE, Actor
 from domain.tickets.access import TicketView, can_see, sees_event_type
 from domain.tickets.access import kinds_of as actor_kinds
@@ -35,16 +36,20 @@ WAKE_SECONDS = 5.0
 
 
 def sees_ticket_event(actor: Actor, kinds: frozenset[TicketKind], event: EventRecord) -> bool:
-    if event.recipient_id is not None or event.ticket_id is None or event.kind is None:
+    """Who gets a ticket event is decided by its facts as the event was written (an
+    engineer gets the one that takes a ticket away); what it shows of the ticket is
+    decided as it is delivered (the Ticket type's read rule)."""
+    facts = event.facts
+    if event.type not in TICKET_EVENTS or facts.ticket_id is None or facts.kind is None:
         return False
     if not sees_event_type(actor, event.type):
         return False
     view = TicketView(
-        kind=TicketKind(event.kind),
-        customer_id=event.customer_id or 0,
-        customer_agent_id=event.customer_agent_id,
-        assignee_id=event.assignee_id,
-        previous_assignee_id=event.previous_assignee_id,
+        kind=TicketKind(facts.kind),
+        customer_id=facts.customer_id or 0,
+        customer_agent_id=facts.customer_agent_id,
+        assignee_id=facts.assignee_id,
+        previous_assignee_id=facts.previous_assignee_id,
     )
     return can_see(actor, view, kinds)
 
@@ -62,17 +67,19 @@ def delivery_group(context: Any) -> tuple[Any, ...] | None:
 
 
 def revokes(actor: Actor, event: EventRecord) -> bool:
-    return event.type == "ACCOUNT_REVOKED" and event.recipient_id == actor.user_id
+    return event.type is EventType.ACCOUNT_REVOKED and event.facts.recipient_id == actor.user_id
 
 
 def limits_changed(actor: Actor, event: EventRecord) -> bool:
-    if event.type != "KIND_LIMITS_CHANGED":
+    if event.type is not EventType.KIND_LIMITS_CHANGED:
         return False
-    return event.recipient_id == actor.user_id or event.payload.get("role") == actor.role.value
+    return (
+        event.facts.recipient_id == actor.user_id or event.payload.get("role") == actor.role.value
+    )
 
 
 def sees_notification(actor: Actor, _kinds: frozenset[TicketKind], event: EventRecord) -> bool:
-    return event.type == "NOTIFICATION" and event.recipient_id == actor.user_id
+    return event.type is EventType.NOTIFICATION and event.facts.recipient_id == actor.user_id
 
 
 async def _close(ctx: Context, code: int, reason: str) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 from broadcaster import Broadcast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from persistence.events import events_after, last_sequence
+from domain.events import EventFacts, EventType
+from persistence.events import events_after, facts_of, last_sequence
 from persistence.models import Event
 from realtime.brokers import make_broadcast
 
@@ -35,16 +36,10 @@ class EventRecord:
     """An event as read from the table, shared read-only by every subscriber."""
 
     sequence: int
-    type: str
+    type: EventType
     at: Any
     actor_id: int | None
-    ticket_id: int | None
-    kind: str | None
-    customer_id: int | None
-    customer_agent_id: int | None
-    assignee_id: int | None
-    previous_assignee_id: int | None
-    recipient_id: int | None
+    facts: EventFacts
     payload: dict[str, Any]
     # Per-event scratch space shared by every subscriber of this process that delivers
     # this event (e.g. one set of fresh DataLoaders for all of them); gone with the event.
@@ -54,16 +49,10 @@ class EventRecord:
     def from_row(cls, row: Event) -> EventRecord:
         return cls(
             sequence=row.sequence,
-            type=row.type,
+            type=EventType(row.type),
             at=row.at,
             actor_id=row.actor_id,
-            ticket_id=row.ticket_id,
-            kind=row.kind,
-            customer_id=row.customer_id,
-            customer_agent_id=row.customer_agent_id,
-            assignee_id=row.assignee_id,
-            previous_assignee_id=row.previous_assignee_id,
-            recipient_id=row.recipient_id,
+            facts=facts_of(row),
             payload=dict(row.payload or {}),
         )
 

@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.errors import BadUserInput
 from domain.parts import stock as rules
 from domain.parts.stock import Prices
 
-Converters = Mapping[str, Callable[[Any], Any]]
-Table = Sequence[Sequence[Any]]
+# A field's converter takes text, a Decimal or an int by the column's kind: Any in.
+Converters = Mapping[str, Callable[[Any], object]]
+# Cells are whatever the reader gives (str from CSV; str, numbers, dates... from XLSX).
+Table = Sequence[Sequence[object]]
+
+_T = TypeVar("_T")
 
 # How many row errors a refusal lists (the count says how many there were in all).
 MAX_ERRORS = 100
@@ -78,7 +82,7 @@ _UNIT_SUFFIX = re.compile(r"[(（][^()（）]*[)）]\s*$")
 _IGNORED_IN_HEADERS = re.compile(r"[\s_\-*:：]+")
 
 
-def normalize_header(value: Any) -> str:
+def normalize_header(value: object) -> str:
     """The comparable form of a header: "* 物料代码", "Part_Number", "单价(元)" → their core."""
     text = (cell_text(value) or "").replace("\ufeff", "")
     text = _UNIT_SUFFIX.sub("", text)
@@ -101,7 +105,7 @@ class ImportRow:
 
     row: int
     part_number: str
-    fields: dict[str, Any]
+    fields: dict[str, Any]  # Part column -> value of its own type, as Part(**fields) takes
     quantity: int | None
 
 
@@ -124,7 +128,7 @@ class ParsedFile:
 # -- cells and numbers ------------------------------------------------------------
 
 
-def cell_text(value: Any) -> str | None:
+def cell_text(value: object) -> str | None:
     """A cell as trimmed text (None when blank); integral numbers without ".0"."""
     if value is None:
         return None
@@ -146,7 +150,7 @@ _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _NOT_PART_OF_NUMBER = re.compile(r"[\s¥￥$]+")
 
 
-def parse_number(value: Any, field: str) -> Decimal | None:
+def parse_number(value: object, field: str) -> Decimal | None:
     """A number from a cell: "1,234.50", "¥ 80", 12.5; None when blank."""
     if value is None:
         return None
@@ -173,7 +177,7 @@ def parse_number(value: Any, field: str) -> Decimal | None:
     raise BadUserInput(f"{cell_text(value)!r} is not a number", field=field)
 
 
-def parse_whole(value: Any, field: str) -> int | None:
+def parse_whole(value: object, field: str) -> int | None:
     """A whole number from a cell ("1,200", "10.000", 3.0); None when blank."""
     number = parse_number(value, field)
     if number is None:
@@ -225,7 +229,7 @@ def decode_text(data: bytes) -> str:
     raise BadUserInput("is neither UTF-8 nor GBK text", field="file")
 
 
-def read_csv(text: str, *, max_rows: int) -> list[Sequence[Any]]:
+def read_csv(text: str, *, max_rows: int) -> list[Sequence[object]]:
     """The rows of CSV text (comma, semicolon or tab separated, as the first line
     says); stops reading a little past `max_rows` rows with something in them."""
     text = text.removeprefix("\ufeff")
@@ -238,7 +242,7 @@ def read_csv(text: str, *, max_rows: int) -> list[Sequence[Any]]:
         raise BadUserInput(f"is not readable CSV ({exc})", field="file") from None
 
 
-def read_xlsx(data: bytes, *, max_rows: int) -> list[Sequence[Any]]:
+def read_xlsx(data: bytes, *, max_rows: int) -> list[Sequence[object]]:
     """The rows of the first sheet of an .xlsx workbook (cached values, not formulas)."""
     import openpyxl  # only an XLSX import pays for loading it
 
@@ -267,7 +271,7 @@ def read_xlsx(data: bytes, *, max_rows: int) -> list[Sequence[Any]]:
 
 def read_file(
     data: bytes, *, max_rows: int, format: FileFormat | None = None
-) -> list[Sequence[Any]]:
+) -> list[Sequence[object]]:
     """A file's rows, its format told or found by its first bytes."""
     format = format or sniff_format(data)
     if format is FileFormat.XLSX:
@@ -275,12 +279,12 @@ def read_file(
     return read_csv(decode_text(data), max_rows=max_rows)
 
 
-def _capped(rows: Iterable[Sequence[Any]], max_rows: int) -> list[Sequence[Any]]:
+def _capped(rows: Iterable[Sequence[object]], max_rows: int) -> list[Sequence[object]]:
     """The rows, read until more than `max_rows` + a header have something in them:
     enough for `parse_table` to refuse the file without reading all of a huge one.
     Blank rows are kept as () only, to keep the numbering: a sheet whose one cell sits
     at row 1,048,576 costs a list of references, not a million rows of cells."""
-    kept: list[Sequence[Any]] = []
+    kept: list[Sequence[object]] = []
     filled = 0
     for row in rows:
         if len(kept) >= MAX_LINES:
@@ -315,7 +319,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_header(row_number: int, cells: Sequence[Any]) -> tuple[Header, list[RowError]]:
+def read_header(row_number: int, cells: Sequence[object]) -> tuple[Header, list[RowError]]:
     """Which column holds which field; errors for a missing required column or two
     columns meaning the same field."""
     columns: dict[str, int] = {}
@@ -349,7 +353,7 @@ def read_header(row_number: int, cells: Sequence[Any]) -> tuple[Header, list[Row
 
 
 def read_row(
-    row_number: int, cells: Sequence[Any], header: Header, converters: Converters
+    row_number: int, cells: Sequence[object], header: Header, converters: Converters
 ) -> tuple[ImportRow | None, list[RowError]]:
     """One data row checked field by field: the row, or every reason it is refused."""
     values: dict[str, Any] = {}
@@ -426,13 +430,13 @@ def parse_table(table: Table, converters: Converters, *, max_rows: int) -> Parse
     return parsed
 
 
-def _blank(row: Sequence[Any]) -> bool:
+def _blank(row: Sequence[object]) -> bool:
     if row.count(None) == len(row):  # the fast way past a sheet's padding rows
         return True
     return all(cell_text(cell) is None for cell in row)
 
 
-def _is_total(row: Sequence[Any], header: Header) -> bool:
+def _is_total(row: Sequence[object], header: Header) -> bool:
     """Kingdee's total line: "合计" in some cell (often the first), no part number."""
     index = header.columns["partNumber"]
     number = normalize_header(row[index]) if index < len(row) else ""
@@ -518,6 +522,6 @@ def refusal(errors: Iterable[RowError]) -> BadUserInput:
     )
 
 
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+def chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

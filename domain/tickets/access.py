@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from domain.events import STAFF_ONLY_EVENTS
 from domain.roles import STAFF, Actor, Role
 from domain.tickets.lifecycle import DISPATCHERS, TicketKind
 
@@ -65,12 +66,5 @@ def can_see(actor: Actor, ticket: TicketView, kinds: frozenset[TicketKind]) -> b
     return False
 
 
-# Ticket events about the company's own logistics (an engineer's outing request and its
-# decision): staff see them on the ticket, its customer and agent do not.
-STAFF_ONLY_EVENTS: frozenset[str] = frozenset(
-    {"OUTING_REQUESTED", "OUTING_APPROVED", "OUTING_REJECTED", "OUTING_CANCELLED"}
-)
-
-
 def sees_event_type(actor: Actor, event_type: str) -> bool:
-    return actor.role in STAFF or event_type not in STAFF_ONLY_EVENTS
+    return actor.role in STAFF or event_type not in STAFF_ONLY_EVENTS  # domain.events

@@ -18,6 +18,7 @@ from domain.errors import (
     NotFound,
     Unauthenticated,
 )
+from domain.events import EventFacts, EventType
 from domain.policy import Action
 from domain.roles import Role
 from persistence.events import NewEvent
@@ -182,7 +183,13 @@ def revoke_tokens(work: UnitOfWork, user: User) -> None:
     """Every token the user holds stops working; their live subscriptions are told
     through the event stream (ACCOUNT_REVOKED) and close at once, on every process."""
     user.token_version += 1
-    work.emit(NewEvent(type="ACCOUNT_REVOKED", actor_id=work.actor_id, recipient_id=user.id))
+    work.emit(
+        NewEvent(
+            type=EventType.ACCOUNT_REVOKED,
+            actor_id=work.actor_id,
+            facts=EventFacts(recipient_id=user.id),
+        )
+    )
 
 
 async def _managed_user(session: AsyncSession, user_id: str) -> User:

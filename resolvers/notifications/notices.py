@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from persistence.events import NewEvent
+from domain.events import EventFacts, EventType
+from persistence.events import NewEvent, ticket_snapshot
 from persistence.models import Notification, Ticket
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork
@@ -43,20 +44,22 @@ def _event(work: UnitOfWork, row: Notification, ticket: Ticket | None) -> None:
         "message": row.message,
     }
     if ticket is not None:
-        # The ticket's state as of this notification (see resolvers.snapshots).
-        payload.update(status=ticket.status, version=ticket.version, assigneeId=ticket.assignee_id)
+        # The ticket's state as of this notification (see resolvers.tickets.snapshots).
+        payload.update(ticket_snapshot(ticket))
     if row.part_id is not None:
         payload["partId"] = row.part_id
     if row.outing_request_id is not None:
         payload["outingRequestId"] = row.outing_request_id
     work.emit(
         NewEvent(
-            type="NOTIFICATION",
+            type=EventType.NOTIFICATION,
             actor_id=work.actor_id,
-            ticket_id=ticket.id if ticket else None,
-            kind=ticket.kind if ticket else None,
-            customer_id=ticket.customer_id if ticket else None,
-            recipient_id=row.user_id,
+            facts=EventFacts(
+                ticket_id=ticket.id if ticket else None,
+                kind=ticket.kind if ticket else None,
+                customer_id=ticket.customer_id if ticket else None,
+                recipient_id=row.user_id,
+            ),
             payload=payload,
         )
     )

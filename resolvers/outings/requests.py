@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
+from domain.events import EventType
 from domain.outings import requests as rules
 from domain.outings.requests import ExpenseKind, ExpenseStatus, OutingStatus
 from domain.parts import stock as part_rules
@@ -50,6 +51,12 @@ from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
 from schema.parts.inputs import PartLineInput
 
 APPROVERS = (Role.ADMIN, Role.BACK_OFFICE)
+# The ticket event of each way a request is concluded.
+DECIDED = {
+    OutingStatus.APPROVED: EventType.OUTING_APPROVED,
+    OutingStatus.REJECTED: EventType.OUTING_REJECTED,
+    OutingStatus.CANCELLED: EventType.OUTING_CANCELLED,
+}
 
 
 MAX_NOTE = 2000
@@ -159,9 +166,7 @@ async def _conclude(
             f"{message}: {note}" if note else message,
             outing_request_id=row.id,
         )
-    emit_ticket_event(
-        work, f"OUTING_{decision.value}", ticket, customer, outingRequestId=request_id
-    )
+    emit_ticket_event(work, DECIDED[decision], ticket, customer, outingRequestId=request_id)
 
 
 async def create_outing_request(ctx: Context, data: OutingRequestInput) -> OutingRequest:
@@ -216,7 +221,9 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
             f"{who} asks to go out for {ticket.number}",
             outing_request_id=row.id,
         )
-        emit_ticket_event(work, "OUTING_REQUESTED", ticket, customer, outingRequestId=request_id)
+        emit_ticket_event(
+            work, EventType.OUTING_REQUESTED, ticket, customer, outingRequestId=request_id
+        )
     return row
 
 

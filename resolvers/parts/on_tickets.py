@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.errors import BadUserInput
+from domain.events import EventType
 from domain.parts import stock as rules
 from domain.parts.stock import MovementKind
 from domain.tickets.lifecycle import Move
@@ -101,7 +102,7 @@ async def issue_parts_to_ticket(
             )
             issued.append(_summary(part, count, usage))
         await change.session.flush()
-        emit_ticket_event(change.work, "PARTS_USED", ticket, change.customer, parts=issued)
+        emit_ticket_event(change.work, EventType.PARTS_USED, ticket, change.customer, parts=issued)
 
     return await move_ticket(
         ctx,
@@ -153,7 +154,9 @@ async def return_parts_from_ticket(
                 usage.deleted_at, usage.deleted_by_id = ticket.updated_at, change.actor.user_id
             returned.append(_summary(part, count, usage))
         await change.session.flush()
-        emit_ticket_event(change.work, "PARTS_RETURNED", ticket, change.customer, parts=returned)
+        emit_ticket_event(
+            change.work, EventType.PARTS_RETURNED, ticket, change.customer, parts=returned
+        )
 
     return await move_ticket(
         ctx,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain import validation
+from domain.events import EventType
 from domain.roles import Role
 from domain.tickets.lifecycle import (
     FINAL_CONFIRMERS,
@@ -34,7 +35,7 @@ async def request_close(
         row.close_summary, row.close_requested_at = cleaned, utcnow()
         await flush_version(change)
         emit_ticket_event(
-            change.work, "TICKET_CLOSE_REQUESTED", row, change.customer, summary=cleaned
+            change.work, EventType.TICKET_CLOSE_REQUESTED, row, change.customer, summary=cleaned
         )
         customers = await ticket_rows.customer_user_ids(change.session, row.customer_id)
         await notify(
@@ -75,7 +76,7 @@ async def confirm_close(
         await flush_version(change)
         emit_ticket_event(
             change.work,
-            "TICKET_CLOSE_CONFIRMED",
+            EventType.TICKET_CLOSE_CONFIRMED,
             row,
             change.customer,
             onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
@@ -122,7 +123,7 @@ async def reject_close(
         await flush_version(change)
         emit_ticket_event(
             change.work,
-            "TICKET_CLOSE_REJECTED",
+            EventType.TICKET_CLOSE_REJECTED,
             row,
             change.customer,
             reason=cleaned,
@@ -152,7 +153,7 @@ async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | N
     async def apply(change: Change) -> None:
         change.ticket.closed_at = utcnow()
         await flush_version(change)
-        emit_ticket_event(change.work, "TICKET_CLOSED", change.ticket, change.customer)
+        emit_ticket_event(change.work, EventType.TICKET_CLOSED, change.ticket, change.customer)
         await settle(change.work, change.ticket, [Kind.AWAITING_FINAL_CONFIRMATION])
 
     return await move_ticket(
@@ -174,7 +175,9 @@ async def cancel_ticket(
         row = change.ticket
         row.cancelled_at, row.cancel_reason = utcnow(), cleaned
         await flush_version(change)
-        emit_ticket_event(change.work, "TICKET_CANCELLED", row, change.customer, reason=cleaned)
+        emit_ticket_event(
+            change.work, EventType.TICKET_CANCELLED, row, change.customer, reason=cleaned
+        )
         await settle(change.work, row)
         await notify(
             change.work, row, [row.assignee_id], Kind.CANCELLED, f"{row.number} was cancelled"

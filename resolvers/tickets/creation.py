@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import validation
 from domain.errors import BadUserInput, Forbidden, NotFound
+from domain.events import EventType
 from domain.roles import Role
 from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import (
@@ -94,7 +95,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             await session.execute(update(Ticket).where(Ticket.id == row.id).values(number=number))
             set_committed_value(row, "number", number)
             work.touched(encode_id("Ticket", row.id))
-            emit_ticket_event(work, "TICKET_CREATED", row, customer, number=row.number)
+            emit_ticket_event(work, EventType.TICKET_CREATED, row, customer, number=row.number)
             if key:
                 await remember(work, actor, key, "createTicket", row)
         return row

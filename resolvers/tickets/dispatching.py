@@ -6,6 +6,7 @@ from typing import Any
 
 from domain import validation
 from domain.errors import BadUserInput
+from domain.events import EventType
 from domain.roles import Role
 from domain.tickets.lifecycle import (
     Move,
@@ -65,7 +66,7 @@ async def dispatch_ticket(
         reassigned = previous is not None and previous != engineer_pk
         emit_ticket_event(
             work,
-            "TICKET_REASSIGNED" if reassigned else "TICKET_DISPATCHED",
+            EventType.TICKET_REASSIGNED if reassigned else EventType.TICKET_DISPATCHED,
             row,
             change.customer,
             previous_assignee_id=previous if reassigned else None,
@@ -96,7 +97,9 @@ async def acknowledge_ticket(
     async def apply(change: Change) -> None:
         change.ticket.accepted_at = utcnow()
         await flush_version(change)
-        emit_ticket_event(change.work, "TICKET_ACKNOWLEDGED", change.ticket, change.customer)
+        emit_ticket_event(
+            change.work, EventType.TICKET_ACKNOWLEDGED, change.ticket, change.customer
+        )
         await settle(change.work, change.ticket, [Kind.DISPATCHED], user_id=change.actor.user_id)
 
     return await move_ticket(
@@ -127,7 +130,7 @@ async def decline_ticket(
         await flush_version(change)
         emit_ticket_event(
             change.work,
-            "TICKET_DECLINED",
+            EventType.TICKET_DECLINED,
             row,
             change.customer,
             previous_assignee_id=engineer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.events import EventType
 from persistence.events import ticket_event
 from persistence.models import Customer, Ticket
 from persistence.unit_of_work import UnitOfWork
@@ -12,7 +13,7 @@ from resolvers.ids import encode_id
 
 def emit_ticket_event(
     work: UnitOfWork,
-    type_: str,
+    type_: EventType,
     ticket: Ticket,
     customer: Customer,
     *,

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from domain import policy
 from domain.errors import BadUserInput, NotFound
+from domain.events import EventFacts, EventType
 from domain.policy import Action
 from domain.roles import Role
 from domain.tickets.lifecycle import TicketKind
@@ -64,9 +65,9 @@ def _announce(work: object, role: Role | None, user_pk: int | None) -> None:
     """Live subscriptions of the users concerned reload their limits at once."""
     work.emit(  # type: ignore[attr-defined]
         NewEvent(
-            type="KIND_LIMITS_CHANGED",
+            type=EventType.KIND_LIMITS_CHANGED,
             actor_id=work.actor_id,  # type: ignore[attr-defined]
-            recipient_id=user_pk,
+            facts=EventFacts(recipient_id=user_pk),
             payload={"role": role.value} if role else {},
         )
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from domain import validation
 from domain.errors import BadUserInput
+from domain.events import EventType
 from domain.tickets.lifecycle import (
     Move,
     check_coordinates,
@@ -46,7 +47,7 @@ async def check_in(
         await flush_version(change)
         emit_ticket_event(
             change.work,
-            "TICKET_CHECKED_IN",
+            EventType.TICKET_CHECKED_IN,
             row,
             change.customer,
             latitude=latitude,
@@ -92,7 +93,9 @@ async def add_work_record(
         )
         change.session.add(record)
         await flush_version(change)
-        emit_ticket_event(change.work, "TICKET_WORK_RECORDED", change.ticket, change.customer)
+        emit_ticket_event(
+            change.work, EventType.TICKET_WORK_RECORDED, change.ticket, change.customer
+        )
 
     return await move_ticket(
         ctx,
@@ -113,7 +116,7 @@ async def set_remote_diagnosis(
     async def apply(change: Change) -> None:
         change.ticket.remote_diagnosis = cleaned
         await flush_version(change)
-        emit_ticket_event(change.work, "TICKET_DIAGNOSED", change.ticket, change.customer)
+        emit_ticket_event(change.work, EventType.TICKET_DIAGNOSED, change.ticket, change.customer)
 
     return await move_ticket(
         ctx,

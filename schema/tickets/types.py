@@ -11,6 +11,7 @@ from strawberry import ID
 from strawberry.scalars import JSON
 
 from domain.access import ANYONE, TRACKING
+from domain.events import TicketEventType as DomainTicketEventType
 from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
@@ -26,6 +27,8 @@ from schema.tracking import Tracked
 if TYPE_CHECKING:
     pass
 
+
+TicketEventType = strawberry.enum(DomainTicketEventType, name="TicketEventType")
 
 SNAPSHOT_KEYS = {"status", "version", "assigneeId", "notificationId", "kind", "handled", "message"}
 
@@ -257,12 +260,12 @@ class TicketEvent:
     )
 
     sequence: int
-    type: str
+    type: TicketEventType
     at: datetime
 
     @strawberry.field(description="The ticket the event is about.")
     def ticket_id(self) -> ID:
-        return ID(encode_id("Ticket", self.ticket_id))  # type: ignore[attr-defined]
+        return ID(encode_id("Ticket", self.facts.ticket_id))  # type: ignore[attr-defined]
 
     @strawberry.field(
         description="The ticket's version right after this event, also when `ticket` is "
@@ -277,7 +280,7 @@ class TicketEvent:
 
     @strawberry.field
     async def ticket(self, info: Info) -> Ticket | None:
-        row = await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
+        row = await info.context.loaders.ticket.load(self.facts.ticket_id)  # type: ignore[attr-defined]
         return None if row is None else ticket_as_of(row, self.payload)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="What else the event records (reason, note, location...).")

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from domain.events import EventType
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker, write_options
 from persistence.events import NewEvent, append_events, events_after, last_sequence
@@ -58,7 +59,8 @@ async def db(database_url: str, backend: str) -> AsyncIterator[Db]:
 
 
 def event(label: str) -> NewEvent:
-    return NewEvent(type="TEST_EVENT", actor_id=None, payload={"label": label})
+    """An event of no consequence (for no user, no role), told apart by its label."""
+    return NewEvent(type=EventType.KIND_LIMITS_CHANGED, actor_id=None, payload={"role": label})
 
 
 async def wait_until_blocked(db: Db, pid: int, task: asyncio.Task[Any]) -> str | None:
@@ -161,7 +163,7 @@ async def test_a_transaction_numbering_after_an_open_one_waits_and_commits_after
     assert commits == [("A", start + 1), ("B", start + 2)], commits
     async with db.sessionmaker() as reader:
         rows = await events_after(reader, start)
-    assert [(r.sequence, r.payload["label"]) for r in rows] == [(start + 1, "A"), (start + 2, "B")]
+    assert [(r.sequence, r.payload["role"]) for r in rows] == [(start + 1, "A"), (start + 2, "B")]
 
 
 @dataclass

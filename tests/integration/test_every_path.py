@@ -783,22 +783,29 @@ async def services_for(url: str) -> AsyncIterator[Services]:
         await engine.dispose()
 
 
+async def start_world(services: Services, schema: Schema, readers: list[Reader]) -> World:
+    """A world with its administrator (made as `aftersales create-user` does); the rest
+    is made by `seed` through the operations."""
+    async with services.sessionmaker() as session, session.begin():
+        admin = User(
+            username="ep-admin",
+            display_name="Person admin",
+            role="ADMIN",
+            password_hash=hash_password(PASSWORD),
+        )
+        session.add(admin)
+    world = World(services, schema, {reader.name: replace(reader) for reader in readers})
+    admin_reader = world.readers["admin"]
+    admin_reader.user_id = world.name("U_admin", encode_id("User", admin.id))
+    admin_reader.token = issue_token(KEY, user_id=admin.id, token_version=1, ttl_minutes=30)
+    return world
+
+
 @pytest.fixture(scope="module")
 async def world(database_url: str) -> AsyncIterator[World]:
     async with services_for(database_url) as services:
-        async with services.sessionmaker() as session, session.begin():
-            admin = User(
-                username="ep-admin",
-                display_name="Person admin",
-                role="ADMIN",
-                password_hash=hash_password(PASSWORD),
-            )
-            session.add(admin)
-        readers = {reader.name: replace(reader) for reader in READERS}
-        world = World(services, build_schema(services.settings), readers)
-        admin_reader = readers["admin"]
-        admin_reader.user_id = world.name("U_admin", encode_id("User", admin.id))
-        admin_reader.token = issue_token(KEY, user_id=admin.id, token_version=1, ttl_minutes=30)
+        world = await start_world(services, build_schema(services.settings), READERS)
+        readers = world.readers
         await seed(world)
         await changes_to_check(world)
         async with services.sessionmaker() as session:
@@ -960,7 +967,7 @@ def _loosened(world: World) -> Iterator[None]:
     every ticket for every reader."""
     from domain.access import OFFICE_ONLY
     from resolvers import visibility
-    from schema import types
+    from schema.assets import types
     from schema.tickets import types as ticket_types
 
     device_rule = types.Device.__read__

@@ -1,0 +1,52 @@
+"""SQLAlchemy models, one module per area. Relationships are not mapped: rows are joined
+through DataLoaders and explicit queries, so nothing can lazy-load under asyncio.
+
+Every model is importable from here (and must be imported here: the metadata that
+migrations and tests read is the union of these modules)."""
+
+from __future__ import annotations
+
+from persistence.models.accounts import User
+from persistence.models.assets import Device
+from persistence.models.audit import AuditEntry
+from persistence.models.base import NAMING, Base, Tracked
+from persistence.models.directory import Agent, Communication, Contact, Customer, Region
+from persistence.models.events import Event
+from persistence.models.notifications import Notification
+from persistence.models.outings import OutingExpense, OutingRequest, OutingRequestPart
+from persistence.models.parts import EngineerStock, Part, StockMovement, TicketPart
+from persistence.models.purchasing import PurchaseOrder, PurchaseOrderLine
+from persistence.models.sales import PartSale, PartSaleLine
+from persistence.models.tickets import CheckIn, IdempotencyKey, KindRestriction, Ticket, WorkRecord
+
+__all__ = [
+    "NAMING",
+    "Agent",
+    "AuditEntry",
+    "Base",
+    "CheckIn",
+    "Communication",
+    "Contact",
+    "Customer",
+    "Device",
+    "EngineerStock",
+    "Event",
+    "IdempotencyKey",
+    "KindRestriction",
+    "Notification",
+    "OutingExpense",
+    "OutingRequest",
+    "OutingRequestPart",
+    "Part",
+    "PartSale",
+    "PartSaleLine",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Region",
+    "StockMovement",
+    "Ticket",
+    "TicketPart",
+    "Tracked",
+    "User",
+    "WorkRecord",
+]

@@ -1,0 +1,115 @@
+"""Tickets, their site check-ins and work records, idempotency keys, ticket-kind limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from persistence.models.base import Base, Tracked
+from persistence.types import UTCDateTime, utcnow
+
+
+class Ticket(Tracked, Base):
+    """A work order. `version` is bumped by every change (SQLAlchemy's version counter
+    makes each UPDATE a compare-and-swap: `... WHERE id = ? AND version = ?`)."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    severity: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    remote_diagnosis: Mapped[str | None] = mapped_column(Text)
+    under_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    dispatched_by_id: Mapped[int | None] = mapped_column(Integer)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_note: Mapped[str | None] = mapped_column(Text)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_summary: Mapped[str | None] = mapped_column(Text)
+    close_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating_communication: Mapped[int | None] = mapped_column(Integer)
+    rating_quality: Mapped[int | None] = mapped_column(Integer)
+    rating_solved: Mapped[bool | None] = mapped_column(Boolean)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_by_id: Mapped[int | None] = mapped_column(Integer)
+    rated_on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CheckIn(Tracked, Base):
+    __tablename__ = "ticket_check_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkRecord(Tracked, Base):
+    __tablename__ = "ticket_work_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str | None] = mapped_column(String(100))
+    place: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)
+    issues_left: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyKey(Base):
+    """The first result of a mutation retried with the same key by the same user."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("uq_idempotency_user_key", "user_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(100))
+    operation: Mapped[str] = mapped_column(String(50))
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KindRestriction(Tracked, Base):
+    """Ticket kinds a role, or one user, is limited to (no row: all kinds)."""
+
+    __tablename__ = "ticket_kind_restrictions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str | None] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    kinds: Mapped[list[str]] = mapped_column(JSON)
