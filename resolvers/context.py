@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.requests import HTTPConnection
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
@@ -21,10 +17,16 @@ from persistence.models import KindRestriction, User
 from persistence.queries.tickets import LIMITS_OF_USER, restriction_of
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
-from realtime.relay import Relay
 from resolvers.accounts.tokens import read_token
 from resolvers.loaders import Loaders
-from settings import Settings
+
+if TYPE_CHECKING:
+    from realtime.relay import Relay
+    from settings import Settings
+    from starlette.requests import HTTPConnection
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from datetime import datetime
+    from collections.abc import AsyncIterator, Iterable
 
 
 @dataclass

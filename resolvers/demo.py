@@ -23,11 +23,10 @@ refuses, asking for a fresh database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -39,6 +38,9 @@ from persistence.unit_of_work import unit_of_work
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.ids import encode_id
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 DEMO_PASSWORD = "demo-pass-2026"
 MARKER_USER = "demo-admin"
@@ -288,7 +290,9 @@ class _TicketRow:
 
 
 _TICKETS = [
-    _TicketRow("C-0001", "REPAIR", 2, "焊装线 2 号机器人报警 SRVO-050,停机", "demo-customer", None, "NEW"),
+    _TicketRow(
+        "C-0001", "REPAIR", 2, "焊装线 2 号机器人报警 SRVO-050,停机", "demo-customer", None, "NEW"
+    ),
     _TicketRow(
         "C-0003",
         "REPAIR",
@@ -528,9 +532,7 @@ async def _first_clash(services: Services) -> str | None:
         if code:
             return f"customer code {code!r}"
         numbers = [row[0] for row in _PARTS]
-        number = await session.scalar(
-            select(Part.part_number).where(Part.part_number.in_(numbers))
-        )
+        number = await session.scalar(select(Part.part_number).where(Part.part_number.in_(numbers)))
         if number:
             return f"part number {number!r}"
         serials = [row.serial for row in _DEVICES]
@@ -722,7 +724,7 @@ async def _parts(run: _Run) -> None:
     """The back office enters the catalogue, then each part's opening stock (a
     movement: each part's history starts there)."""
     office = "demo-office"
-    for number, name, spec, unit, brand, cost, price, minimum, threshold, stock in _PARTS:
+    for number, name, spec, unit, brand, cost, price, minimum, threshold, _stock in _PARTS:
         part = await run.run(
             office,
             f"createPart {number}",

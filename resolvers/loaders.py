@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from domain.policy import Served
@@ -16,6 +14,10 @@ from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
 from persistence.queries.directory import served_customers
 from realtime.relay import EventRecord
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from collections.abc import Awaitable, Iterable
 
 K = TypeVar("K")
 T = TypeVar("T")

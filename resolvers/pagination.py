@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
-
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, TYPE_CHECKING
 
 from domain.errors import BadUserInput
+from persistence.paging import page
 from resolvers.ids import MAX_PK, PK_PATTERN
 from schema.pagination import Connection, Edge, PageInfo
-from settings import Settings
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 
 def encode_cursor(pk: int) -> str:
@@ -41,8 +41,8 @@ def page_size(first: int | None, settings: Settings) -> int:
 
 
 async def paginate(
-    session: AsyncSession,
-    stmt: Select[Any],
+    session: Any,
+    stmt: Any,
     id_column: Any,
     *,
     first: int | None,
@@ -50,21 +50,21 @@ async def paginate(
     settings: Settings,
     newest_first: bool = False,
 ) -> Connection[Any]:
-    """Pages `stmt` (a select of one entity) in `id_column` order."""
-    limit = page_size(first, settings)
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page_stmt = stmt.order_by(id_column.desc() if newest_first else id_column)
-    if after is not None:
-        last = decode_cursor(after)
-        page_stmt = page_stmt.where(id_column < last if newest_first else id_column > last)
-    rows = list((await session.scalars(page_stmt.limit(limit + 1))).all()) if limit else []
-    has_next = len(rows) > limit
-    rows = rows[:limit]
-    edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in rows]
+    """A connection of `stmt` (a select of one entity, built by a query function of
+    persistence/queries), in `id_column` order."""
+    found = await page(
+        session,
+        stmt,
+        id_column,
+        limit=page_size(first, settings),
+        after_pk=None if after is None else decode_cursor(after),
+        newest_first=newest_first,
+    )
+    edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in found.rows]
     return Connection(
-        total_count=total or 0,
+        total_count=found.total,
         page_info=PageInfo(
-            has_next_page=has_next,
+            has_next_page=found.has_next,
             has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TYPE_CHECKING
 
-from sqlalchemy import Select, or_
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 
 from domain import policy
 from domain.errors import BadUserInput, NotFound
-from domain.policy import Action
 from persistence.models import Base, Tracked
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from domain.policy import Action
+    from collections.abc import Awaitable, Callable
 
 R = TypeVar("R", bound=Base)
 
@@ -70,22 +71,6 @@ def soft_delete(row: Tracked, actor_id: int | None) -> None:
 def restore(row: Tracked) -> None:
     row.deleted_at = None
     row.deleted_by_id = None
-
-
-def live_only(stmt: Select[Any], model: Any, include_deleted: bool) -> Select[Any]:
-    return stmt if include_deleted else stmt.where(model.deleted_at.is_(None))
-
-
-def search_clause(term: str | None, *columns: Any) -> Any | None:
-    """Case-insensitive substring match on any of the columns."""
-    if term is None or not term.strip():
-        return None
-    pattern = f"%{escape_like(term.strip().lower())}%"
-    return or_(*(col.ilike(pattern, escape="\\") for col in columns))
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def set_deleted(

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from domain.access import MANAGERS
-from domain.policy import Served
 from domain.roles import OFFICE, STAFF, Actor, Role
 from domain.tickets.access import TicketView, can_see, kinds_of, sees_event_type
 from domain.tickets.lifecycle import DISPATCHERS, TicketKind
 from resolvers.context import Context
+
+if TYPE_CHECKING:
+    from domain.policy import Served
 
 Verdict = bool | Awaitable[bool]
 Check = Callable[[Context, Any], Verdict]

@@ -6,7 +6,6 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.accounts import lockout, passwords
@@ -24,16 +23,20 @@ from domain.roles import Role
 from persistence.events import NewEvent
 from persistence.models import Agent, Customer, User
 from persistence.queries import accounts as user_rows
+from persistence.queries.common import search_clause
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, actor_of
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
-from resolvers.records import search_clause
-from schema.accounts.inputs import CreateUserInput, UpdateUserInput, UserFilter
 from schema.accounts.types import LoginResult
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from schema.accounts.inputs import CreateUserInput, UpdateUserInput, UserFilter
+    from persistence.unit_of_work import UnitOfWork
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 

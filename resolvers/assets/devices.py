@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
-from domain.roles import Actor
 from persistence.models import Customer, Device
+from persistence.queries.common import live_only, search_clause
 from persistence.queries.directory import owned_by_customers_in_scope
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
-from resolvers.records import (
-    apply_changes,
-    changed_fields,
-    get_for_update,
-    live_only,
-    required,
-    search_clause,
-    set_deleted,
-)
+from resolvers.records import apply_changes, changed_fields, get_for_update, required, set_deleted
 from schema.assets.inputs import DeviceFilter, DeviceInput, DevicePatch
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from resolvers.context import Context
+    from domain.roles import Actor
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from datetime import date
 
 CONVERTERS = {
     "brand": required(lambda v: validation.text(v, "brand", max_length=100), "brand"),

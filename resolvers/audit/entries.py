@@ -7,12 +7,15 @@ from sqlalchemy import String, cast, select
 from domain import policy
 from domain.policy import Action
 from persistence.models import AuditEntry
-from resolvers.context import Context
+from persistence.queries.common import escape_like
 from resolvers.ids import decode_id
 from resolvers.pagination import paginate
-from resolvers.records import escape_like
-from schema.audit.inputs import AuditFilter
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from schema.audit.inputs import AuditFilter
+    from resolvers.context import Context
 
 
 async def audit_log(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import false, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import NotFound
 from domain.policy import Action
 from domain.roles import STAFF, Actor
 from persistence.models import Agent, Contact, Region
-from resolvers.context import Context
+from persistence.queries.common import live_only, search_clause
 from resolvers.directory.contacts import new_contacts
 from resolvers.directory.regions import region_and_descendants
 from resolvers.ids import decode_id, decode_optional_id, encode_id
@@ -19,14 +18,17 @@ from resolvers.records import (
     apply_changes,
     changed_fields,
     get_for_update,
-    live_only,
     live_reference,
     required,
-    search_clause,
     set_deleted,
 )
 from schema.directory.inputs import AgentFilter, AgentInput, AgentPatch
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from resolvers.context import Context
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def existing_region(session: AsyncSession, region_pk: int | None) -> int | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
-from domain.roles import Actor
 from persistence.models import Agent, Contact, Customer
-from resolvers.context import Context, UnitOfWork
 from resolvers.ids import decode_id, encode_id
 from resolvers.records import apply_changes, get_for_update, required, soft_delete
-from schema.directory.inputs import ContactInput
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.directory.inputs import ContactInput
+    from resolvers.context import Context, UnitOfWork
+    from domain.roles import Actor
 
 MAX_CONTACTS = 50
 

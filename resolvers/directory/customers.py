@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.policy import Action
 from domain.roles import OFFICE, Actor, Role
 from persistence.models import Agent, Communication, Customer, User
+from persistence.queries.common import live_only, search_clause
 from persistence.queries.directory import customers_in_scope
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.directory.agents import existing_region
 from resolvers.directory.contacts import new_contacts
 from resolvers.directory.regions import region_and_descendants
@@ -22,14 +21,17 @@ from resolvers.records import (
     apply_changes,
     changed_fields,
     get_for_update,
-    live_only,
     live_reference,
     required,
-    search_clause,
     set_deleted,
 )
 from schema.directory.inputs import CommunicationInput, CustomerFilter, CustomerInput, CustomerPatch
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from resolvers.context import Context
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _code(value: str) -> str:

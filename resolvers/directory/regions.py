@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from persistence.models import Region
-from resolvers.context import Context
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.records import get_for_update, set_deleted
-from schema.directory.inputs import RegionInput
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.directory.inputs import RegionInput
+    from resolvers.context import Context
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 LEVELS = ("PROVINCE", "CITY", "COUNTY")
 

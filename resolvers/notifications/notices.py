@@ -3,8 +3,7 @@ recipient, so each of their open sessions (PC and phone) receives it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -12,10 +11,13 @@ from domain.events import EventFacts, EventType
 from persistence.events import NewEvent, ticket_snapshot
 from persistence.models import Notification, Ticket
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.pagination import paginate
-from schema.pagination import Connection
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from schema.pagination import Connection
+    from collections.abc import Iterable
 
 
 class Kind:

@@ -4,10 +4,8 @@ then the line; the engineer or the approvers are told."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import NotFound
@@ -21,12 +19,17 @@ from persistence.models import (
 )
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import Kind, notify, settle
 from resolvers.outings.requests import APPROVERS, MAX_NOTE
 from resolvers.records import get_for_update
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from decimal import Decimal
 
 MAX_RECEIPT = 200
 

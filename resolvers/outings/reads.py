@@ -11,11 +11,14 @@ from domain.roles import Actor, Role
 from persistence.models import (
     OutingRequest,
 )
-from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.pagination import paginate
-from schema.outings.inputs import OutingRequestFilter
-from schema.pagination import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.pagination import Connection
+    from schema.outings.inputs import OutingRequestFilter
+    from resolvers.context import Context
 
 
 def may_read(actor: Actor, row: OutingRequest) -> bool:

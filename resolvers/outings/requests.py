@@ -11,10 +11,8 @@ meanwhile. Such an event does not bump the ticket's version.
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
@@ -39,16 +37,21 @@ from persistence.models import (
 )
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import Kind, notify, settle
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.reads import view_of
-from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
-from schema.parts.inputs import PartLineInput
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.parts.inputs import PartLineInput
+    from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from decimal import Decimal
 
 APPROVERS = (Role.ADMIN, Role.BACK_OFFICE)
 # The ticket event of each way a request is concluded.

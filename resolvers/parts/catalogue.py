@@ -3,13 +3,10 @@ stock)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, Forbidden, NotFound
@@ -18,7 +15,7 @@ from domain.parts.stock import MovementKind, Prices
 from domain.policy import Action
 from domain.roles import Role
 from persistence.models import EngineerStock, Part, StockMovement, User
-from resolvers.context import Context
+from persistence.queries.common import live_only, search_clause
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.parts.stock import clear_alarm, lock_parts, move, raise_alarm, sync_alarm
@@ -26,14 +23,24 @@ from resolvers.records import (
     apply_changes,
     changed_fields,
     get_for_update,
-    live_only,
     required,
     restore,
-    search_clause,
     soft_delete,
 )
-from schema.pagination import Connection
-from schema.parts.inputs import PartFilter, PartInput, PartLineInput, PartPatch, ReceiptLineInput
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from schema.pagination import Connection
+    from schema.parts.inputs import (
+        PartFilter,
+        PartInput,
+        PartLineInput,
+        PartPatch,
+        ReceiptLineInput,
+    )
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from decimal import Decimal
+    from collections.abc import Sequence
 
 MAX_THRESHOLD = 1_000_000
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -26,13 +24,17 @@ from domain.parts import imports as reader
 from domain.parts.imports import FileFormat, ImportRow, RowError
 from domain.parts.stock import MovementKind
 from domain.policy import Action
-from domain.roles import Actor
 from persistence.models import Part
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.parts.catalogue import CONVERTERS, prices_of
 from resolvers.parts.stock import lock_parts, move, sync_alarm
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from domain.roles import Actor
+    from contextlib import AbstractAsyncContextManager
+    from collections.abc import Sequence
 
 OPERATION = "importParts"
 # Rows per file: the command line takes a whole catalogue, the API a small file.

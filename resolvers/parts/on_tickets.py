@@ -10,8 +10,7 @@ lower than the minimum price) otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -21,13 +20,16 @@ from domain.parts import stock as rules
 from domain.parts.stock import MovementKind
 from domain.tickets.lifecycle import Move
 from persistence.models import Part, TicketPart
-from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.parts.catalogue import parse_lines, prices_of
 from resolvers.parts.stock import lock_holdings, lock_parts, move
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, move_ticket
-from schema.parts.inputs import PartLineInput, ReceiptLineInput
+
+if TYPE_CHECKING:
+    from schema.parts.inputs import PartLineInput, ReceiptLineInput
+    from resolvers.context import Context
+    from collections.abc import Iterable
 
 
 async def _usages(change: Change, part_pks: Iterable[int]) -> dict[int, TicketPart]:

@@ -11,7 +11,6 @@ caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,9 +22,13 @@ from domain.roles import Role
 from persistence.models import EngineerStock, Part, StockMovement
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
 from resolvers.ids import encode_id
 from resolvers.notifications.notices import Kind, notify, settle
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from persistence.unit_of_work import UnitOfWork
+    from collections.abc import Iterable
 
 ALARM_RECIPIENTS = (Role.ADMIN, Role.BACK_OFFICE)
 

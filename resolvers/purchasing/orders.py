@@ -12,10 +12,9 @@ keeps the three-purchase average current and clears stock alarms.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import NotFound
@@ -24,15 +23,19 @@ from domain.policy import Action
 from domain.purchasing import orders as rules
 from domain.purchasing.orders import LineState, OrderLine, PurchaseOrderStatus, Step
 from persistence.models import Part, PurchaseOrder, PurchaseOrderLine
+from persistence.queries.common import search_clause
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.parts.stock import lock_parts, move
-from resolvers.records import get_for_update, search_clause
-from schema.pagination import Connection
-from schema.parts.inputs import ReceiptLineInput
-from schema.purchasing.inputs import PurchaseOrderFilter, PurchaseOrderInput
+from resolvers.records import get_for_update
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from resolvers.context import Context
+    from schema.pagination import Connection
+    from schema.purchasing.inputs import PurchaseOrderFilter, PurchaseOrderInput
+    from schema.parts.inputs import ReceiptLineInput
 
 WHAT = "purchase order"
 

@@ -9,17 +9,15 @@ own, an agent its customers', staff all).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.parts import stock as part_rules
 from domain.parts.stock import MovementKind
 from domain.policy import Action
-from domain.roles import Actor
 from domain.sales.part_sales import (
     SaleLineAsked,
     line_amount,
@@ -28,18 +26,22 @@ from domain.sales.part_sales import (
     sale_total,
 )
 from persistence.models import Customer, Part, PartSale, PartSaleLine
+from persistence.queries.common import search_clause
 from persistence.queries.directory import owned_by_customers_in_scope
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.parts.catalogue import prices_of
 from resolvers.parts.stock import lock_parts, move
-from resolvers.records import search_clause
-from schema.pagination import Connection
-from schema.parts.inputs import PartLineInput
 from schema.sales.inputs import PartSaleFilter, PartSaleInput
+
+if TYPE_CHECKING:
+    from domain.roles import Actor
+    from schema.pagination import Connection
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from schema.parts.inputs import PartLineInput
 
 MAX_NOTE = 2000
 

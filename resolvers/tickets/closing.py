@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from domain import validation
 from domain.events import EventType
@@ -14,11 +14,13 @@ from domain.tickets.lifecycle import (
 )
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.notifications.notices import Kind, notify, settle
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
-from schema.tickets.inputs import RatingInput
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from schema.tickets.inputs import RatingInput
 
 
 async def request_close(

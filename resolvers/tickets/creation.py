@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,12 +23,14 @@ from domain.tickets.lifecycle import (
 )
 from persistence.models import Device, Ticket
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
-from schema.tickets.inputs import CreateTicketInput
+
+if TYPE_CHECKING:
+    from schema.tickets.inputs import CreateTicketInput
+    from resolvers.context import Context
 
 
 async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from domain import validation
 from domain.errors import BadUserInput
@@ -18,11 +18,13 @@ from domain.tickets.lifecycle import (
 from persistence.models import User
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.notifications.notices import Kind, notify, settle
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
 
 
 async def dispatch_ticket(

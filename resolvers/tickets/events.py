@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from domain.events import EventType
 from persistence.events import ticket_event
-from persistence.models import Customer, Ticket
-from persistence.unit_of_work import UnitOfWork
 from resolvers.ids import encode_id
+
+if TYPE_CHECKING:
+    from persistence.models import Customer, Ticket
+    from domain.events import EventType
+    from persistence.unit_of_work import UnitOfWork
 
 
 def emit_ticket_event(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import BadUserInput, Conflict
-from domain.roles import Actor
 from persistence.events import ticket_snapshot
 from persistence.models import IdempotencyKey, Ticket
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.tickets.snapshots import ticket_as_of
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from domain.roles import Actor
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from collections.abc import Awaitable, Callable
 
 MAX_KEY_LENGTH = 100
 

@@ -8,12 +8,15 @@ from domain import policy
 from domain.errors import BadUserInput, NotFound
 from domain.events import EventFacts, EventType
 from domain.policy import Action
-from domain.roles import Role
-from domain.tickets.lifecycle import TicketKind
 from persistence.events import NewEvent
 from persistence.models import KindRestriction, User
-from resolvers.context import Context
 from resolvers.ids import decode_optional_id, encode_id
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from domain.tickets.lifecycle import TicketKind
+    from domain.roles import Role
 
 
 async def kind_restrictions(ctx: Context) -> list[KindRestriction]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import BadUserInput, Conflict, NotFound
@@ -28,11 +27,14 @@ from domain.tickets.lifecycle import (
 from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
-from persistence.unit_of_work import UnitOfWork
-from resolvers.context import Context
 from resolvers.ids import decode_id, encode_id
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
 from resolvers.tickets.reads import view_of
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from persistence.unit_of_work import UnitOfWork
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass

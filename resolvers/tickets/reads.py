@@ -12,12 +12,15 @@ from domain.tickets.lifecycle import (
 )
 from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
-from resolvers.context import Context
+from persistence.queries.common import search_clause
 from resolvers.ids import decode_id
 from resolvers.pagination import paginate
-from resolvers.records import search_clause
-from schema.pagination import Connection
-from schema.tickets.inputs import TicketFilter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schema.tickets.inputs import TicketFilter
+    from schema.pagination import Connection
+    from resolvers.context import Context
 
 
 def view_of(ticket: Ticket, customer: Customer) -> TicketView:

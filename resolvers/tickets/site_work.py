@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from domain import validation
 from domain.errors import BadUserInput
@@ -13,10 +13,12 @@ from domain.tickets.lifecycle import (
 )
 from persistence.models import CheckIn, WorkRecord
 from persistence.types import utcnow
-from resolvers.context import Context
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
-from schema.tickets.inputs import WorkRecordInput
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from schema.tickets.inputs import WorkRecordInput
 
 
 async def check_in(

@@ -59,7 +59,13 @@ async def the_other_moves(world: World) -> None:
         input={"kind": "REPAIR", "customerId": ids["C2"], "severity": 2, "description": "belt"},
     )
     tid = t5["id"]
-    await mutate(w, "cs", "dispatchTicket(id: $id, engineerId: $engineerId)", id=tid, engineerId=users["e1"].user_id)
+    await mutate(
+        w,
+        "cs",
+        "dispatchTicket(id: $id, engineerId: $engineerId)",
+        id=tid,
+        engineerId=users["e1"].user_id,
+    )
     await mutate(w, "e1", "acknowledgeTicket(id: $id)", id=tid)
     await mutate(
         w,
@@ -70,8 +76,20 @@ async def the_other_moves(world: World) -> None:
         longitude=121.0,
     )
     lines = [{"partId": ids["P1"], "quantity": 1}]
-    await mutate(w, "office", "issuePartsToTicket(ticketId: $ticketId, lines: $lines)", ticketId=tid, lines=lines)
-    await mutate(w, "office", "returnPartsFromTicket(ticketId: $ticketId, lines: $lines)", ticketId=tid, lines=lines)
+    await mutate(
+        w,
+        "office",
+        "issuePartsToTicket(ticketId: $ticketId, lines: $lines)",
+        ticketId=tid,
+        lines=lines,
+    )
+    await mutate(
+        w,
+        "office",
+        "returnPartsFromTicket(ticketId: $ticketId, lines: $lines)",
+        ticketId=tid,
+        lines=lines,
+    )
     for decide in ("cancel", "reject"):
         outing = await mutate(
             w,
@@ -85,13 +103,19 @@ async def the_other_moves(world: World) -> None:
             await mutate(
                 w, "office", "rejectOutingRequest(id: $id, note: $note)", id=outing["id"], note="no"
             )
-    await mutate(w, "e1", "requestClose(id: $id, summary: $summary)", id=tid, summary="belt changed")
+    await mutate(
+        w, "e1", "requestClose(id: $id, summary: $summary)", id=tid, summary="belt changed"
+    )
     await mutate(w, "cust2", "rejectClose(id: $id, reason: $reason)", id=tid, reason="still noisy")
-    await mutate(w, "e1", "requestClose(id: $id, summary: $summary)", id=tid, summary="really changed")
+    await mutate(
+        w, "e1", "requestClose(id: $id, summary: $summary)", id=tid, summary="really changed"
+    )
     rating = {"communication": 4, "quality": 4, "solved": True}
     await mutate(w, "cust2", "confirmClose(id: $id, rating: $rating)", id=tid, rating=rating)
     await mutate(w, "office", "finalizeClose(id: $id)", id=tid)
-    await mutate(w, "cs", "cancelTicket(id: $id, reason: $reason)", id=ids["T3"], reason="duplicate")
+    await mutate(
+        w, "cs", "cancelTicket(id: $id, reason: $reason)", id=ids["T3"], reason="duplicate"
+    )
     await mutate(
         w,
         "admin",
