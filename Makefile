@@ -22,7 +22,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 help:
 	@echo "make run      serve GraphQL on http://$(HOST):$(PORT)/graphql (HOST, PORT, WORKERS)"
 	@echo "make test     run the tests (PYTEST_ARGS; TEST_DATABASE_URL, TEST_REDIS_URL)"
-	@echo "make lint     ruff check + ruff format --check"
+	@echo "make lint     ruff, the layer rules (lint-imports), mypy strict on domain/"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make migrate  apply database migrations (DATABASE_URL)"
 	@echo "make seed     load the demo data set (password demo-pass-2026)"
@@ -49,6 +49,8 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy domain
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .

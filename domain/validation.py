@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import BadUserInput
+from domain.money import optional_amount
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?(?=[0-9(])[0-9 ()\-]{5,31}$")
@@ -54,13 +55,8 @@ def phone(value: str | None, field: str = "phone") -> str | None:
 
 
 def money(value: Decimal | None, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    if not value.is_finite() or value < 0:
-        raise BadUserInput("must be zero or more", field=field)
-    if value >= Decimal("10000000000"):
-        raise BadUserInput("is too large", field=field)
-    return abs(value.quantize(Decimal("0.01")))  # abs: no "-0.00"
+    """A price given by a client (domain.money: half up to the cent)."""
+    return optional_amount(value, field)
 
 
 def positive_int(value: int | None, field: str, *, maximum: int = 100_000) -> int | None:

@@ -5,28 +5,30 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
 from domain.tickets.access import allowed_kinds
 from persistence.models import KindRestriction, User
-from persistence.queries.tickets import LIMITS_OF_USER, restriction_of
+from persistence.queries.accounts import user_with_limits
+from persistence.queries.tickets import restriction_of
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from resolvers.accounts.tokens import read_token
 from resolvers.loaders import Loaders
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from starlette.requests import HTTPConnection
+
     from realtime.relay import Relay
     from settings import Settings
-    from starlette.requests import HTTPConnection
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-    from datetime import datetime
-    from collections.abc import AsyncIterator, Iterable
 
 
 @dataclass
@@ -95,20 +97,13 @@ class Context:
         user_id, token_version, self._token_expires_at = read_token(
             self.services.signing_key, token
         )
-        # One statement: the user and the ticket-kind restrictions that apply to them.
-        stmt = (
-            select(User, KindRestriction)
-            .outerjoin(KindRestriction, LIMITS_OF_USER)
-            .where(User.id == user_id)
-        )
         async with self.services.sessionmaker() as session:
-            rows = (await session.execute(stmt)).all()
-        user = rows[0][0] if rows else None
+            user, limits = await user_with_limits(session, user_id)
         if user is None or not user.enabled or user.is_deleted:
             raise Unauthenticated("this account is disabled or no longer exists")
         if user.token_version != token_version:
             raise Unauthenticated("token revoked; log in again")
-        return actor_of(user, [restriction for _, restriction in rows if restriction])
+        return actor_of(user, limits)
 
     @property
     def known_actor(self) -> Actor | None:

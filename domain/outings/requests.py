@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
+from domain import money
 from domain.errors import BadUserInput, Conflict
 from domain.tickets.lifecycle import TicketStatus
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # One expense line; a guard against typos (an extra zero or two), not a business limit.
 MAX_AMOUNT = Decimal("1000000.00")
@@ -73,20 +73,9 @@ EXPENSE_MOVES: dict[ExpenseMove, tuple[frozenset[ExpenseStatus], ExpenseStatus]]
 
 
 def amount(value: Decimal, field: str) -> Decimal:
-    """A sum of money: zero or more, at most MAX_AMOUNT, in whole cents."""
-    try:
-        finite = value.is_finite()
-    except (AttributeError, InvalidOperation):
-        finite = False
-    if not finite:
-        raise BadUserInput("is not a number", field=field)
-    if value < 0:
-        raise BadUserInput("must be zero or more", field=field)
-    if value > MAX_AMOUNT:
-        raise BadUserInput(f"must be at most {MAX_AMOUNT}", field=field)
-    if value != value.quantize(CENT):
-        raise BadUserInput("must be in whole cents (at most 2 decimals)", field=field)
-    return abs(value.quantize(CENT))  # abs: no "-0.00"
+    """A sum of money for an outing: zero or more, at most MAX_AMOUNT, to the cent
+    (domain.money: half up)."""
+    return money.amount(value, field, maximum=MAX_AMOUNT)
 
 
 def check_lines(part_lines: int, expense_lines: int) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.errors import BadUserInput
+from domain.money import times, to_cent
 from domain.roles import STAFF, Actor
 
-CENT = Decimal("0.01")
 # Quantities of one line or one adjustment; a guard against typos, not a business rule.
 MAX_QUANTITY = 1_000_000
 # How many of the latest purchases make the average purchase price.
@@ -87,7 +87,7 @@ def average_purchase_price(latest_first: Sequence[Decimal]) -> Decimal | None:
     prices = list(latest_first[:PURCHASES_AVERAGED])
     if not prices:
         return None
-    return (sum(prices, Decimal(0)) / len(prices)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_cent(sum(prices, Decimal(0)) / len(prices))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ def selling_price(prices: Prices, asked: Decimal | None, *, field: str) -> Decim
         return prices.list
     if not asked.is_finite():
         raise BadUserInput("is not a number", field=field)
-    price = asked.quantize(CENT, rounding=ROUND_HALF_UP)
+    price = to_cent(asked)
     if price < prices.minimum:
         raise BadUserInput("is below the minimum price of this part", field=field)
     if price > prices.list:
@@ -122,7 +122,7 @@ def line_charge(unit_price: Decimal, count: int, *, under_warranty: bool) -> Dec
     """What the customer pays for parts used on a ticket: nothing under warranty."""
     if under_warranty:
         return Decimal("0.00")
-    return (unit_price * count).quantize(CENT)
+    return times(unit_price, count)
 
 
 def merge_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.errors import BadUserInput, Conflict, Forbidden
+from domain.money import optional_amount, times
 from domain.parts import stock as part_rules
 
 
@@ -129,22 +130,13 @@ def check_lines(lines: Sequence[OrderLine], field: str = "lines") -> list[OrderL
     return checked
 
 
-MAX_PRICE = Decimal("10000000000")
-
-
 def purchase_price(value: Decimal | None, field: str) -> Decimal | None:
     """A unit purchase price, to the cent; None stays None (the cost price applies)."""
-    if value is None:
-        return None
-    if not value.is_finite() or value < 0:
-        raise BadUserInput("must be zero or more", field=field)
-    if value >= MAX_PRICE:
-        raise BadUserInput("is too large", field=field)
-    return abs(value.quantize(part_rules.CENT, rounding=ROUND_HALF_UP))  # abs: no "-0.00"
+    return optional_amount(value, field)
 
 
 def line_amount(quantity: int, unit_price: Decimal) -> Decimal:
-    return (unit_price * quantity).quantize(part_rules.CENT)
+    return times(unit_price, quantity)
 
 
 # -- receipts ------------------------------------------------------------------------

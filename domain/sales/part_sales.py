@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.errors import BadUserInput
-from domain.parts.stock import CENT, MAX_QUANTITY
+from domain.money import times, to_cent
+from domain.money import total as money_total
+from domain.parts.stock import MAX_QUANTITY
 from domain.parts.stock import quantity as checked_quantity
 
 # How many lines one sale may have; a guard against runaway input, not a business rule.
@@ -78,17 +80,17 @@ def merge_sale_lines(lines: Sequence[tuple[int, int, Decimal | None]]) -> list[S
 
 
 def line_amount(unit_price: Decimal, count: int) -> Decimal:
-    return (unit_price * count).quantize(CENT)
+    return times(unit_price, count)
 
 
 def line_margin(amount: Decimal, cost_price: Decimal, count: int) -> Decimal:
     """What a line earns over the part's cost as it was when sold (negative when sold
     below cost, which the minimum price allows if it is set below the cost)."""
-    return (amount - cost_price * count).quantize(CENT)
+    return to_cent(amount - cost_price * count)
 
 
 def sale_total(amounts: Iterable[Decimal]) -> Decimal:
-    total = sum(amounts, Decimal("0.00")).quantize(CENT)
+    total = money_total(amounts)
     if total >= MAX_TOTAL:
         raise BadUserInput("the sale's total is too large; split it", field="lines")
     return total

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import User
+from persistence.models import KindRestriction, User
+from persistence.queries.tickets import LIMITS_OF_USER
 from persistence.types import utcnow
 
 
@@ -41,3 +42,13 @@ async def record_successful_login(session: AsyncSession, user_id: int) -> None:
         .where(User.id == user_id)
         .values(failed_logins=0, locked_at=None, last_login_at=utcnow())
     )
+
+
+async def user_with_limits(
+    session: AsyncSession, user_id: int
+) -> tuple[User | None, list[KindRestriction]]:
+    """A user and the ticket-kind limits that apply to them, in one statement."""
+    stmt = select(User, KindRestriction).outerjoin(KindRestriction, LIMITS_OF_USER)
+    rows = (await session.execute(stmt.where(User.id == user_id))).all()
+    user = rows[0][0] if rows else None
+    return user, [restriction for _, restriction in rows if restriction is not None]

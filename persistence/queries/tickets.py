@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, exists, false, or_, select, true
+from sqlalchemy import Select, exists, false, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.roles import Actor, Role
 from domain.tickets.access import KindRestriction as Restriction
 from domain.tickets.access import allowed_kinds
 from domain.tickets.lifecycle import DISPATCHERS, TicketKind
-from persistence.models import Customer, Event, KindRestriction, Ticket, User
+from persistence.models import Customer, Event, IdempotencyKey, KindRestriction, Ticket, User
+from persistence.queries.common import search_clause
 
 
 def tickets_in_scope(stmt: Select[Any], actor: Actor, kinds: Iterable[TicketKind]) -> Select[Any]:
@@ -120,3 +122,59 @@ async def was_assigned(session: AsyncSession, ticket_id: int, user_id: int) -> b
         )
     )
     return bool(await session.scalar(stmt))
+
+
+def tickets_listed(
+    actor: Actor,
+    kinds: Iterable[TicketKind],
+    *,
+    statuses: Iterable[str] = (),
+    kind: str | None = None,
+    severity: int | None = None,
+    customer_id: int | None = None,
+    assignee_id: int | None = None,
+    search: str | None = None,
+) -> Select[Any]:
+    """The tickets a reader may see (scoped as `tickets_in_scope`), filtered."""
+    stmt = tickets_in_scope(select(Ticket), actor, kinds)
+    if statuses := list(statuses):
+        stmt = stmt.where(Ticket.status.in_(statuses))
+    if kind is not None:
+        stmt = stmt.where(Ticket.kind == kind)
+    if severity is not None:
+        stmt = stmt.where(Ticket.severity == severity)
+    if customer_id is not None:
+        stmt = stmt.where(Ticket.customer_id == customer_id)
+    if assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    clause = search_clause(search, Ticket.number, Ticket.description, Ticket.contact_name)
+    return stmt if clause is None else stmt.where(clause)
+
+
+async def set_ticket_number(session: AsyncSession, row: Ticket, number: str) -> None:
+    """Writes a new ticket's number (it derives from the id) by a plain UPDATE, so that
+    creation stays version 1 (the ORM would count it as a change)."""
+    await session.execute(update(Ticket).where(Ticket.id == row.id).values(number=number))
+    set_committed_value(row, "number", number)
+
+
+async def idempotency_key(session: AsyncSession, user_id: int, key: str) -> IdempotencyKey | None:
+    return await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+
+
+async def kind_restrictions(session: AsyncSession) -> list[KindRestriction]:
+    stmt = select(KindRestriction).where(KindRestriction.deleted_at.is_(None))
+    return list((await session.scalars(stmt.order_by(KindRestriction.id))).all())
+
+
+async def kind_restriction_of(
+    session: AsyncSession, *, user_id: int | None = None, role: str | None = None
+) -> KindRestriction | None:
+    """The limit set for one user, or for one role."""
+    if user_id is not None:
+        stmt = select(KindRestriction).where(KindRestriction.user_id == user_id)
+    else:
+        stmt = select(KindRestriction).where(KindRestriction.role == role)
+    return await session.scalar(stmt)

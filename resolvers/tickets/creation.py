@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
+from typing import TYPE_CHECKING, Any
 
 from domain import validation
+from domain.assets.warranty import under_warranty as covered
 from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.events import EventType
 from domain.roles import Role
@@ -22,6 +20,7 @@ from domain.tickets.lifecycle import (
     ticket_number,
 )
 from persistence.models import Device, Ticket
+from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, decode_optional_id, encode_id
@@ -29,8 +28,8 @@ from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
 
 if TYPE_CHECKING:
-    from schema.tickets.inputs import CreateTicketInput
     from resolvers.context import Context
+    from schema.tickets.inputs import CreateTicketInput
 
 
 async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
@@ -68,10 +67,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
                 device = await session.get(Device, device_pk)
                 if device is None or device.customer_id != customer.id or device.is_deleted:
                     raise NotFound("no such device at this customer", field="deviceId")
-                today = utcnow().date()
-                under_warranty = device.warranty_ends_on is not None and (
-                    device.warranty_ends_on >= today
-                )
+                under_warranty = covered(device.warranty_ends_on, utcnow().date())
             if data.under_warranty is not None:
                 if not staff:
                     raise Forbidden("only staff decide the warranty status")
@@ -94,8 +90,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             # The number derives from the id; written by a plain UPDATE so that creation
             # stays version 1 (the ORM would count it as a change).
             number = ticket_number(row.created_at.year, row.id)
-            await session.execute(update(Ticket).where(Ticket.id == row.id).values(number=number))
-            set_committed_value(row, "number", number)
+            await ticket_rows.set_ticket_number(session, row, number)
             work.touched(encode_id("Ticket", row.id))
             emit_ticket_event(work, EventType.TICKET_CREATED, row, customer, number=row.number)
             if key:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from persistence.events import ticket_event
 from resolvers.ids import encode_id
 
 if TYPE_CHECKING:
-    from persistence.models import Customer, Ticket
     from domain.events import EventType
+    from persistence.models import Customer, Ticket
     from persistence.unit_of_work import UnitOfWork
 
 

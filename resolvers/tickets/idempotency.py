@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadUserInput, Conflict
+from persistence.errors import DuplicateKey
 from persistence.events import ticket_snapshot
 from persistence.models import IdempotencyKey, Ticket
+from persistence.queries import tickets as ticket_rows
 from resolvers.ids import encode_id
 from resolvers.tickets.snapshots import ticket_as_of
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
-    from domain.roles import Actor
-    from sqlalchemy.ext.asyncio import AsyncSession
     from collections.abc import Awaitable, Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from domain.roles import Actor
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
 
 MAX_KEY_LENGTH = 100
 
@@ -39,11 +40,7 @@ def check_key(key: str | None) -> str | None:
 async def stored_result(
     session: AsyncSession, actor: Actor, key: str, operation: str, ticket_pk: int | None = None
 ) -> Any | None:
-    stored = await session.scalar(
-        select(IdempotencyKey).where(
-            IdempotencyKey.user_id == actor.user_id, IdempotencyKey.key == key
-        )
-    )
+    stored = await ticket_rows.idempotency_key(session, actor.user_id, key)
     if stored is None:
         return None
     if stored.operation != operation or (ticket_pk is not None and stored.ticket_id != ticket_pk):
@@ -68,7 +65,7 @@ async def remember(work: UnitOfWork, actor: Actor, key: str, operation: str, row
     )
     try:
         await work.session.flush()
-    except sa_exc.IntegrityError as exc:
+    except DuplicateKey as exc:
         raise KeyTaken from exc
 
 

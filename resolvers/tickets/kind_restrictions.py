@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy
 from domain.errors import BadUserInput, NotFound
@@ -10,20 +10,19 @@ from domain.events import EventFacts, EventType
 from domain.policy import Action
 from persistence.events import NewEvent
 from persistence.models import KindRestriction, User
+from persistence.queries import tickets as ticket_rows
 from resolvers.ids import decode_optional_id, encode_id
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from domain.tickets.lifecycle import TicketKind
     from domain.roles import Role
+    from domain.tickets.lifecycle import TicketKind
+    from resolvers.context import Context
 
 
 async def kind_restrictions(ctx: Context) -> list[KindRestriction]:
     policy.require(await ctx.actor(), Action.USER_MANAGE)
     async with ctx.read() as session:
-        stmt = select(KindRestriction).where(KindRestriction.deleted_at.is_(None))
-        return list((await session.scalars(stmt.order_by(KindRestriction.id))).all())
+        return await ticket_rows.kind_restrictions(session)
 
 
 async def set_kind_restriction(
@@ -43,10 +42,10 @@ async def set_kind_restriction(
             user = await session.get(User, user_pk)
             if user is None:
                 raise NotFound("user not found", field="userId")
-            stmt = select(KindRestriction).where(KindRestriction.user_id == user_pk)
+            row = await ticket_rows.kind_restriction_of(session, user_id=user_pk)
         else:
-            stmt = select(KindRestriction).where(KindRestriction.role == role.value)  # type: ignore[union-attr]
-        row = await session.scalar(stmt)
+            assert role is not None
+            row = await ticket_rows.kind_restriction_of(session, role=role.value)
         _announce(work, role, user_pk)
         if kinds is None:
             if row is not None:

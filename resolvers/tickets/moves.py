@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy.orm.exc import StaleDataError
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadUserInput, Conflict, NotFound
 from domain.roles import Actor, Role
@@ -24,6 +22,7 @@ from domain.tickets.lifecycle import (
     TicketStatus,
     plan_move,
 )
+from persistence.errors import ChangedMeanwhile
 from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
@@ -32,9 +31,10 @@ from resolvers.tickets.idempotency import check_key, idempotent, remember, store
 from resolvers.tickets.reads import view_of
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
 
 
 @dataclass
@@ -126,7 +126,7 @@ async def move_ticket(
             try:
                 await apply(change)
                 await session.flush()
-            except StaleDataError:
+            except ChangedMeanwhile:
                 # The compare-and-swap UPDATE matched no row: someone else changed it first.
                 raise conflict_with(
                     Conflict("the ticket changed meanwhile; reload it"), row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain.errors import NotFound
 from domain.tickets.access import TicketView
@@ -12,15 +12,13 @@ from domain.tickets.lifecycle import (
 )
 from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
-from persistence.queries.common import search_clause
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, decode_optional_id
 from resolvers.pagination import paginate
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.tickets.inputs import TicketFilter
-    from schema.pagination import Connection
     from resolvers.context import Context
+    from schema.pagination import Connection
+    from schema.tickets.inputs import TicketFilter
 
 
 def view_of(ticket: Ticket, customer: Customer) -> TicketView:
@@ -36,26 +34,18 @@ async def tickets(
     ctx: Context, first: int | None, after: str | None, filter: TicketFilter | None
 ) -> Connection[Ticket]:
     actor = await ctx.actor()
+    filter = filter or TicketFilter()
+    stmt = ticket_rows.tickets_listed(
+        actor,
+        actor_kinds(actor),
+        statuses=[s.value for s in filter.status or ()],
+        kind=filter.kind.value if filter.kind is not None else None,
+        severity=filter.severity,
+        customer_id=decode_optional_id(filter.customer_id, "Customer", field="filter.customerId"),
+        assignee_id=decode_optional_id(filter.assignee_id, "User", field="filter.assigneeId"),
+        search=filter.search,
+    )
     async with ctx.read() as session:
-        stmt = ticket_rows.tickets_in_scope(select(Ticket), actor, actor_kinds(actor))
-        if filter is not None:
-            if filter.status:
-                stmt = stmt.where(Ticket.status.in_([s.value for s in filter.status]))
-            if filter.kind is not None:
-                stmt = stmt.where(Ticket.kind == filter.kind.value)
-            if filter.severity is not None:
-                stmt = stmt.where(Ticket.severity == filter.severity)
-            if filter.customer_id is not None:
-                customer_pk = decode_id(filter.customer_id, "Customer", field="filter.customerId")
-                stmt = stmt.where(Ticket.customer_id == customer_pk)
-            if filter.assignee_id is not None:
-                user_pk = decode_id(filter.assignee_id, "User", field="filter.assigneeId")
-                stmt = stmt.where(Ticket.assignee_id == user_pk)
-            clause = search_clause(
-                filter.search, Ticket.number, Ticket.description, Ticket.contact_name
-            )
-            if clause is not None:
-                stmt = stmt.where(clause)
         return await paginate(
             session,
             stmt,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -12,6 +12,7 @@ from domain.access import (
     OFFICE_ONLY,
     TRACKING,
 )
+from domain.assets.warranty import under_warranty as covered
 from resolvers import visibility
 from resolvers.context import Info
 from schema.directory.types import Customer
@@ -67,7 +68,4 @@ class Device(Tracked):
 
     @strawberry.field(description="Under warranty today (warranty end not yet passed).")
     def under_warranty(self) -> bool:
-        from persistence.types import utcnow
-
-        end = self.warranty_ends_on
-        return end is not None and end >= utcnow().date()
+        return covered(self.warranty_ends_on, datetime.now(UTC).date())
