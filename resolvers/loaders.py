@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Generic, TypeVar, TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -16,8 +16,9 @@ from persistence.queries.directory import served_customers
 from realtime.relay import EventRecord
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from collections.abc import Awaitable, Iterable
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 K = TypeVar("K")
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadUserInput
 from persistence.paging import page

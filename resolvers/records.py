@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry import UNSET
 
@@ -13,10 +13,12 @@ from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from sqlalchemy.ext.asyncio import AsyncSession
-    from domain.policy import Action
     from collections.abc import Awaitable, Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from domain.policy import Action
+    from resolvers.context import Context
 
 R = TypeVar("R", bound=Base)
 
