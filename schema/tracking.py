@@ -21,7 +21,7 @@ class Tracked:
 
     @strawberry.field
     def id(self, info: Info) -> ID:
-        return ID(encode_id(info._raw_info.parent_type.name, self.id))  # type: ignore[attr-defined]
+        return ID(encode_id(info._raw_info.parent_type.name, self.id))
 
     created_at: datetime
     updated_at: datetime

@@ -26,7 +26,7 @@ class AuditEntry:
 
     @strawberry.field
     def id(self) -> ID:
-        return ID(encode_id("AuditEntry", self.id))  # type: ignore[attr-defined]
+        return ID(encode_id("AuditEntry", self.id))
 
     at: datetime
     ip: str | None
@@ -36,4 +36,4 @@ class AuditEntry:
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
         pk = self.actor_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.user.load(pk)

@@ -152,7 +152,7 @@ class Customer(Tracked):
     @strawberry.field
     async def salesperson(self, info: Info) -> User | None:
         pk = self.salesperson_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.user.load(pk)
 
     @strawberry.field
     async def contacts(self, info: Info) -> list[Contact]:

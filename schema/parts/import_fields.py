@@ -35,7 +35,7 @@ class ImportMutations:
         self,
         info: Info,
         content: str,
-        format: ImportFormat | None = ImportFormat.CSV,  # type: ignore[attr-defined]
+        format: ImportFormat | None = ImportFormat.CSV,
         dry_run: bool | None = False,
     ) -> ImportResult:
         # Both optional arguments take an explicit null as their default.

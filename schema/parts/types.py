@@ -124,7 +124,7 @@ class StockMovement:
 
     @strawberry.field
     def id(self) -> ID:
-        return ID(encode_id("StockMovement", self.id))  # type: ignore[attr-defined]
+        return ID(encode_id("StockMovement", self.id))
 
     @strawberry.field
     async def part(self, info: Info) -> Part | None:
@@ -147,17 +147,17 @@ class StockMovement:
 
     @strawberry.field
     def purchase_order_id(self) -> ID | None:
-        pk = self.purchase_order_id  # type: ignore[attr-defined]
+        pk = self.purchase_order_id
         return None if pk is None else ID(encode_id("PurchaseOrder", pk))
 
     @strawberry.field
     def part_sale_id(self) -> ID | None:
-        pk = self.part_sale_id  # type: ignore[attr-defined]
+        pk = self.part_sale_id
         return None if pk is None else ID(encode_id("PartSale", pk))
 
     @strawberry.field
     def outing_request_id(self) -> ID | None:
-        pk = self.outing_request_id  # type: ignore[attr-defined]
+        pk = self.outing_request_id
         return None if pk is None else ID(encode_id("OutingRequest", pk))
 
 

@@ -123,9 +123,9 @@ class PurchaseOrder(Tracked):
 
     @strawberry.field(description="In the order they were entered.")
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        return await info.context.loaders.purchase_order_lines.load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.purchase_order_lines.load(self.id)
 
     @strawberry.field(description="The sum of the lines' amounts.")
     async def total(self, info: Info) -> Decimal:
-        rows = await info.context.loaders.purchase_order_lines.load(self.id)  # type: ignore[attr-defined]
+        rows = await info.context.loaders.purchase_order_lines.load(self.id)
         return sum((line_amount(r.quantity, r.unit_price) for r in rows), Decimal("0.00"))

@@ -38,7 +38,7 @@ class PartSaleLine:
 
     @strawberry.field
     def id(self) -> ID:
-        return ID(encode_id("PartSaleLine", self.id))  # type: ignore[attr-defined]
+        return ID(encode_id("PartSaleLine", self.id))
 
     @strawberry.field
     async def part(self, info: Info) -> Part | None:
@@ -75,7 +75,7 @@ class PartSale(Tracked):
 
     @strawberry.field(description="One line per part, in the order first named.")
     async def lines(self, info: Info) -> list[PartSaleLine]:
-        return await info.context.loaders.part_sale_lines.load(self.id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.part_sale_lines.load(self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Who recorded the sale.")
     async def sold_by(self, info: Info) -> User | None:

@@ -272,7 +272,7 @@ class TicketEvent:
         "null: a client orders what it is told against what it has."
     )
     def ticket_version(self) -> int | None:
-        return self.payload.get("version")  # type: ignore[attr-defined,no-any-return]
+        return self.payload.get("version")  # type: ignore[attr-defined]
 
     @strawberry.field
     async def actor(self, info: Info) -> User | None:
