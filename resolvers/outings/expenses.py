@@ -4,8 +4,7 @@ then the line; the engineer or the approvers are told."""
 
 from __future__ import annotations
 
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import NotFound
@@ -15,21 +14,22 @@ from domain.policy import Action
 from persistence.models import (
     OutingExpense,
     OutingRequest,
-    Ticket,
 )
+from persistence.queries.outings import claim_waiting, expense_request_id, ticket_kind
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import Kind, notify, settle
 from resolvers.outings.requests import APPROVERS, MAX_NOTE
 from resolvers.records import get_for_update
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
-    from sqlalchemy.ext.asyncio import AsyncSession
     from decimal import Decimal
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
 
 MAX_RECEIPT = 200
 
@@ -40,9 +40,7 @@ async def _lock_expense(
     """The expense line and its request, both locked: the request first, as every
     operation on a request does, so none can wait on another."""
     pk = decode_id(expense_id, "OutingExpense", field="expenseId")
-    request_pk = await session.scalar(
-        select(OutingExpense.outing_request_id).where(OutingExpense.id == pk)
-    )
+    request_pk = await expense_request_id(session, pk)
     if request_pk is None:
         raise NotFound("expense not found", field="expenseId")
     request = await get_for_update(session, OutingRequest, request_pk, "outing request")
@@ -62,13 +60,7 @@ async def _tell(
     amount = row.paid_amount or row.approved_amount or row.claimed_amount or row.amount
     message = f"{row.kind.lower()} expense of {amount} {done}"
     await notify(work, None, [request.engineer_id], kind, message, outing_request_id=request.id)
-    waiting = await work.session.scalar(
-        select(OutingExpense.id).where(
-            OutingExpense.outing_request_id == request.id,
-            OutingExpense.status == ExpenseStatus.CLAIMED.value,
-        )
-    )
-    if waiting is None:
+    if not await claim_waiting(work.session, request.id):
         await settle(work, None, [Kind.EXPENSE_CLAIMED], outing_request_id=request.id)
 
 
@@ -91,7 +83,7 @@ async def claim_expense(
         work.touched(encode_id("OutingExpense", row.id))
         work.detail = {"amount": str(claimed), "receipt": cleaned_receipt}
         # The ticket's kind decides which approvers handle it (kind limits).
-        kind = await work.session.scalar(select(Ticket.kind).where(Ticket.id == request.ticket_id))
+        kind = await ticket_kind(work.session, request.ticket_id)
         approvers = await user_ids_with_roles(work.session, APPROVERS, handling=kind)
         message = (
             f"{actor.username} claims {claimed} ({row.kind.lower()}, receipt {cleaned_receipt})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy
 from domain.errors import Forbidden, NotFound
@@ -11,14 +11,14 @@ from domain.roles import Actor, Role
 from persistence.models import (
     OutingRequest,
 )
+from persistence.queries.outings import outing_requests_listed
 from resolvers.ids import decode_id
 from resolvers.pagination import paginate
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.pagination import Connection
-    from schema.outings.inputs import OutingRequestFilter
     from resolvers.context import Context
+    from schema.outings.inputs import OutingRequestFilter
+    from schema.pagination import Connection
 
 
 def may_read(actor: Actor, row: OutingRequest) -> bool:
@@ -34,20 +34,24 @@ async def outing_requests(
     """Newest first; an engineer's own only."""
     actor = await ctx.actor()
     policy.require(actor, Action.OUTING_READ)
-    stmt = select(OutingRequest).where(OutingRequest.deleted_at.is_(None))
-    if actor.role is Role.ENGINEER:
-        stmt = stmt.where(OutingRequest.engineer_id == actor.user_id)
+    status: str | None = None
+    ticket_pk: int | None = None
+    engineer_pk: int | None = None
     if filter is not None:
         if filter.status is not None:
-            stmt = stmt.where(OutingRequest.status == filter.status.value)
+            status = filter.status.value
         if filter.ticket_id is not None:
             ticket_pk = decode_id(filter.ticket_id, "Ticket", field="filter.ticketId")
-            stmt = stmt.where(OutingRequest.ticket_id == ticket_pk)
         if filter.engineer_id is not None:
             engineer_pk = decode_id(filter.engineer_id, "User", field="filter.engineerId")
             if actor.role is Role.ENGINEER and engineer_pk != actor.user_id:
                 raise Forbidden("an engineer reads only their own outing requests")
-            stmt = stmt.where(OutingRequest.engineer_id == engineer_pk)
+    stmt = outing_requests_listed(
+        own_engineer_id=actor.user_id if actor.role is Role.ENGINEER else None,
+        status=status,
+        ticket_id=ticket_pk,
+        engineer_id=engineer_pk,
+    )
     async with ctx.read() as session:
         return await paginate(
             session,

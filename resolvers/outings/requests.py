@@ -11,8 +11,7 @@ meanwhile. Such an event does not bump the ticket's version.
 
 from __future__ import annotations
 
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
@@ -31,10 +30,10 @@ from persistence.models import (
     OutingExpense,
     OutingRequest,
     OutingRequestPart,
-    Part,
     Ticket,
     User,
 )
+from persistence.queries.outings import live_part_ids, request_expenses, request_part_lines
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
@@ -43,15 +42,16 @@ from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.reads import view_of
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.parts.inputs import PartLineInput
-    from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
-    from sqlalchemy.ext.asyncio import AsyncSession
     from decimal import Decimal
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
+    from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
+    from schema.parts.inputs import PartLineInput
 
 APPROVERS = (Role.ADMIN, Role.BACK_OFFICE)
 # The ticket event of each way a request is concluded.
@@ -110,22 +110,12 @@ async def lock_request(session: AsyncSession, id_: str) -> OutingRequest:
 async def _check_parts_exist(session: AsyncSession, lines: dict[int, tuple[int, int]]) -> None:
     if not lines:
         return
-    stmt = select(Part.id).where(Part.id.in_(list(lines)), Part.deleted_at.is_(None))
-    found = set((await session.scalars(stmt)).all())
+    found = await live_part_ids(session, lines)
     for pk, (_count, index) in lines.items():
         if pk not in found:
             raise NotFound(
                 "part not found", field=f"parts[{index}].partId", partId=encode_id("Part", pk)
             )
-
-
-async def _expense_rows(session: AsyncSession, request_pk: int) -> list[OutingExpense]:
-    stmt = (
-        select(OutingExpense)
-        .where(OutingExpense.outing_request_id == request_pk, OutingExpense.deleted_at.is_(None))
-        .order_by(OutingExpense.id)
-    )
-    return list((await session.scalars(stmt)).all())
 
 
 async def _conclude(
@@ -145,7 +135,7 @@ async def _conclude(
     row.decided_by_id, row.decided_at, row.decision_note = actor.user_id, now, note
     if decision is not OutingStatus.APPROVED:
         # Nothing of a refused outing is reimbursed.
-        for expense in await _expense_rows(work.session, row.id):
+        for expense in await request_expenses(work.session, row.id):
             expense.status = ExpenseStatus.REJECTED.value
             expense.rejected_by_id, expense.rejected_at = actor.user_id, now
             expense.rejection_note = f"the outing was {decision.value.lower()}"
@@ -240,18 +230,7 @@ async def approve_outing_request(ctx: Context, id_: str, note: str | None) -> Ou
         decision = rules.decide(OutingStatus(row.status), OutingStatus.APPROVED)
         ticket, customer = await lock_ticket(session, row.ticket_id)
         rules.check_approvable(TicketStatus(ticket.status), ticket.assignee_id, row.engineer_id)
-        lines = list(
-            (
-                await session.scalars(
-                    select(OutingRequestPart)
-                    .where(
-                        OutingRequestPart.outing_request_id == row.id,
-                        OutingRequestPart.deleted_at.is_(None),
-                    )
-                    .order_by(OutingRequestPart.id)
-                )
-            ).all()
-        )
+        lines = await request_part_lines(session, row.id)
         # All or nothing: a short line raises, and the whole transaction rolls back.
         locked = await lock_parts(work, [line.part_id for line in lines], field="parts")
         for index, line in enumerate(lines):

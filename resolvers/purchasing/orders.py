@@ -12,9 +12,7 @@ keeps the three-purchase average current and clears stock alarms.
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from domain import policy, validation
 from domain.errors import NotFound
@@ -23,7 +21,11 @@ from domain.policy import Action
 from domain.purchasing import orders as rules
 from domain.purchasing.orders import LineState, OrderLine, PurchaseOrderStatus, Step
 from persistence.models import Part, PurchaseOrder, PurchaseOrderLine
-from persistence.queries.common import search_clause
+from persistence.queries.purchasing import (
+    parts_by_id,
+    purchase_order_lines,
+    purchase_orders_listed,
+)
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
@@ -32,10 +34,11 @@ from resolvers.records import get_for_update
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
     from resolvers.context import Context
     from schema.pagination import Connection
-    from schema.purchasing.inputs import PurchaseOrderFilter, PurchaseOrderInput
     from schema.parts.inputs import ReceiptLineInput
+    from schema.purchasing.inputs import PurchaseOrderFilter, PurchaseOrderInput
 
 WHAT = "purchase order"
 
@@ -44,24 +47,9 @@ def _global_id(pk: int) -> str:
     return encode_id("PurchaseOrder", pk)
 
 
-async def _lines(session: AsyncSession, order_pk: int) -> list[PurchaseOrderLine]:
-    """The order's live lines, in entry order (the order row is locked by the caller,
-    and every change of a line goes through that lock)."""
-    stmt = (
-        select(PurchaseOrderLine)
-        .where(
-            PurchaseOrderLine.purchase_order_id == order_pk,
-            PurchaseOrderLine.deleted_at.is_(None),
-        )
-        .order_by(PurchaseOrderLine.id)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
 async def _live_parts(session: AsyncSession, lines: list[OrderLine]) -> dict[int, Part]:
     """The parts the lines name; NOT_FOUND naming the first line whose part is gone."""
-    stmt = select(Part).where(Part.id.in_([line.part_id for line in lines]))
-    found = {row.id: row for row in (await session.scalars(stmt)).all()}
+    found = await parts_by_id(session, [line.part_id for line in lines])
     for index, line in enumerate(lines):
         part = found.get(line.part_id)
         if part is None or part.is_deleted:
@@ -126,7 +114,9 @@ async def _step(
             raise NotFound(f"{WHAT} not found")
         received = False
         if step is Step.CANCEL:
-            received = any(line.received_quantity > 0 for line in await _lines(work.session, pk))
+            received = any(
+                line.received_quantity > 0 for line in await purchase_order_lines(work.session, pk)
+            )
         target = rules.plan_step(step, row.status, anything_received=received)
         if step is Step.APPROVE:
             rules.check_approver(row.reviewed_by_id, actor.user_id)
@@ -183,7 +173,7 @@ async def receive_purchase_order(
         if row.is_deleted:
             raise NotFound(f"{WHAT} not found")
         rules.plan_step(Step.RECEIVE, row.status)
-        order_lines = {line.part_id: line for line in await _lines(work.session, pk)}
+        order_lines = {line.part_id: line for line in await purchase_order_lines(work.session, pk)}
         states = {
             part_pk: LineState(line.quantity, line.received_quantity)
             for part_pk, line in order_lines.items()
@@ -226,19 +216,16 @@ async def purchase_orders(
     """Newest first."""
     actor = await ctx.actor()
     policy.require(actor, Action.PURCHASE_READ)
-    stmt = select(PurchaseOrder).where(PurchaseOrder.deleted_at.is_(None))
+    status: str | None = None
+    search: str | None = None
+    part_pk: int | None = None
     if filter is not None:
         if filter.status is not None:
-            stmt = stmt.where(PurchaseOrder.status == PurchaseOrderStatus(filter.status).value)
-        clause = search_clause(filter.search, PurchaseOrder.supplier, PurchaseOrder.number)
-        if clause is not None:
-            stmt = stmt.where(clause)
+            status = PurchaseOrderStatus(filter.status).value
+        search = filter.search
         if filter.part_id is not None:
             part_pk = decode_id(filter.part_id, "Part", field="filter.partId")
-            with_part = select(PurchaseOrderLine.purchase_order_id).where(
-                PurchaseOrderLine.part_id == part_pk, PurchaseOrderLine.deleted_at.is_(None)
-            )
-            stmt = stmt.where(PurchaseOrder.id.in_(with_part))
+    stmt = purchase_orders_listed(status=status, search=search, part_id=part_pk)
     async with ctx.read() as session:
         return await paginate(
             session,

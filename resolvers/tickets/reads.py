@@ -14,11 +14,11 @@ from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
 from resolvers.ids import decode_id, decode_optional_id
 from resolvers.pagination import paginate
+from schema.tickets.inputs import TicketFilter
 
 if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.pagination import Connection
-    from schema.tickets.inputs import TicketFilter
 
 
 def view_of(ticket: Ticket, customer: Customer) -> TicketView:

@@ -403,10 +403,12 @@ async def run(world: World, reader: Reader, document: DocumentNode, **variables:
 
 
 async def mutate(
-    world: World, reader_name: str, text: str, *, checked: bool = False, **variables: Any
+    world: World, reader_name: str, text: str, *, checked: bool = True, **variables: Any
 ) -> dict[str, Any]:
-    """A mutation as `reader_name`, selecting everything of its result; `checked`: its
-    result is walked like any read (for changes that leave who sees what as it is)."""
+    """A mutation as `reader_name`, selecting everything of its result, which is walked
+    like any read: the oracle is who sees what at the end, so a result that showed its
+    author what the author no longer sees (C3 before it moved away from agent1, T1
+    before it was taken from e1) is made with `checked=False`."""
     reader = world.readers[reader_name]
     gschema = world.schema._schema
     assert gschema.mutation_type is not None
@@ -581,12 +583,11 @@ async def changes_to_check(world: World) -> None:
     """Mutations of every role whose results are walked: each leaves who sees what as it
     was, so the oracle holds for them as for any read."""
     w, ids = world, world.ids
-    await mutate(w, "e1", "acknowledgeTicket(id: $id)", checked=True, id=ids["T2"])
+    await mutate(w, "e1", "acknowledgeTicket(id: $id)", id=ids["T2"])
     await mutate(
         w,
         "e2",
         "claimExpense(expenseId: $expenseId, amount: $amount, receipt: $receipt)",
-        checked=True,
         expenseId=ids["X1"],
         amount="45.00",
         receipt="R-1",
@@ -595,7 +596,6 @@ async def changes_to_check(world: World) -> None:
         w,
         "agent1",
         "updateDevice(id: $id, input: $input)",
-        checked=True,
         id=ids["D1"],
         input={"model": "R-2000iD"},
     )
@@ -603,7 +603,6 @@ async def changes_to_check(world: World) -> None:
         w,
         "agent1",
         "updateCustomer(id: $id, input: $input)",
-        checked=True,
         id=ids["C1"],
         input={"phone": "+86 21 5555 0299"},
     )
@@ -611,7 +610,6 @@ async def changes_to_check(world: World) -> None:
         w,
         "office",
         "adjustStock(partId: $partId, quantity: $quantity, reason: $reason)",
-        checked=True,
         partId=ids["P1"],
         quantity=1,
         reason="found one",
@@ -620,7 +618,6 @@ async def changes_to_check(world: World) -> None:
         w,
         "admin",
         "updateUser(id: $id, input: $input)",
-        checked=True,
         id=ids["U_e2"],
         input={"phone": "+86 139 0000 0001"},
     )
@@ -631,7 +628,6 @@ async def changes_to_check(world: World) -> None:
             w,
             f"{name}-login",
             "login(username: $username, password: $password)",
-            checked=True,
             username=f"ep-{name}",
             password=PASSWORD,
         )
@@ -664,6 +660,7 @@ async def _tickets(world: World) -> None:
         w,
         "agent1",
         "createTicket(input: $input)",
+        checked=False,
         input={"kind": "REPAIR", "customerId": ids["C3"], "severity": 3, "description": "leak"},
     )
     w.name("T3", t3["id"])
@@ -672,6 +669,7 @@ async def _tickets(world: World) -> None:
         w,
         "agent1",
         "logCommunication(input: $input)",
+        checked=False,
         input={"customerId": ids["C3"], "summary": "customer unhappy"},
     )
     w.name("M3", note["id"])
@@ -684,7 +682,7 @@ async def _tickets(world: World) -> None:
     )
     dispatch = "dispatchTicket(id: $id, engineerId: $engineerId)"
     await mutate(w, "cs", dispatch, id=ids["T1"], engineerId=world.readers["e1"].user_id)
-    await mutate(w, "e1", "acknowledgeTicket(id: $id)", id=ids["T1"])
+    await mutate(w, "e1", "acknowledgeTicket(id: $id)", checked=False, id=ids["T1"])
     # T1 is taken away from e1: e1 keeps its notifications and events, not the ticket.
     await mutate(w, "cs", dispatch, id=ids["T1"], engineerId=world.readers["e2"].user_id)
     await mutate(w, "e2", "acknowledgeTicket(id: $id)", id=ids["T1"])
@@ -901,6 +899,7 @@ async def walk_refused(world: World, reader: Reader, found: Findings) -> None:
 
 
 def walk_mutation_results(world: World, found: Findings) -> None:
+    """The results of the world's mutations, as their authors got them."""
     for reader_name, name, data in world.results:
         reader = world.readers.get(reader_name) or world.readers[reader_name.split("-")[0]]
         walk(world, reader, data, f"mutation {name}", found)
