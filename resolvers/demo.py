@@ -26,18 +26,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 
 from domain.accounts.passwords import hash_password
-from persistence.models import AuditEntry, Customer, Device, Part, User
+from persistence.loading import live_rows_by_parent
+from persistence.models import Customer, Device, Part, User
+from persistence.queries.accounts import by_username
 from persistence.types import utcnow
 from persistence.unit_of_work import unit_of_work
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.ids import encode_id
+from schema.root import build_schema
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -410,8 +412,6 @@ class _Run:
     """One load: the schema, each demo user's token, and the ids of what was made."""
 
     def __init__(self, services: Services) -> None:
-        from schema.root import build_schema  # the schema imports the resolvers
-
         self.services = services
         self.schema = build_schema(services.settings)
         self.tokens: dict[str, str] = {}
@@ -420,25 +420,20 @@ class _Run:
     async def token(self, username: str) -> str:
         """A bearer token for `username`, as `login` would issue it."""
         if username not in self.tokens:
-            async with self.services.sessionmaker() as session:
-                row = (
-                    await session.execute(
-                        select(User.id, User.token_version).where(User.username == username)
-                    )
-                ).one_or_none()
-            if row is None:
+            user = await _user(self.services, username)
+            if user is None:
                 raise DemoError(f"demo data: no user {username!r} to act as")
             self.tokens[username] = issue_token(
                 self.services.signing_key,
-                user_id=row.id,
-                token_version=row.token_version,
+                user_id=user.id,
+                token_version=user.token_version,
                 ttl_minutes=self.services.settings.token_ttl_minutes,
             )
         return self.tokens[username]
 
     async def run(self, username: str, what: str, document: str, **variables: Any) -> Any:
-        """`document` (one mutation) as `username`; its one root field's result, or
-        DemoError naming the operation and the errors it returned."""
+        """`document` (one operation, one root field) as `username`: the field's result,
+        or DemoError naming the operation and the errors it returned."""
         token = await self.token(username)
         request = Request(
             {
@@ -455,10 +450,12 @@ class _Run:
         )
         if result.errors:
             reasons = "; ".join(_describe(error) for error in result.errors)
-            raise DemoError(
-                f"demo data: {what} (as {username}) failed: {reasons}. What was loaded before "
-                "it stays; load the demo data into a fresh database."
+            stays = (
+                " What was loaded before it stays; load the demo data into a fresh database."
+                if document.lstrip().startswith("mutation")
+                else ""
             )
+            raise DemoError(f"demo data: {what} (as {username}) failed: {reasons}.{stays}")
         assert result.data is not None
         (value,) = result.data.values()
         return value
@@ -503,14 +500,24 @@ async def seed_demo(services: Services) -> bool:
     return True
 
 
-async def _already_loaded(services: Services) -> bool:
+async def _user(services: Services, username: str) -> User | None:
     async with services.sessionmaker() as session:
-        if await session.scalar(select(User.id).where(User.username == MARKER_USER)) is None:
-            return False
-        done = await session.scalar(
-            select(AuditEntry.id).where(AuditEntry.operation == DONE_OPERATION).limit(1)
-        )
-    if done is None:
+        return await by_username(session, username)
+
+
+_LOADED = """
+query ($operation: String) { auditLog(first: 1, filter: {operation: $operation}) { totalCount } }"""
+
+
+async def _already_loaded(services: Services) -> bool:
+    """Whether the data set is in (its administrator exists and, in the audit log as the
+    administrator reads it, the last step is done); DemoError if only part of it is."""
+    if await _user(services, MARKER_USER) is None:
+        return False
+    done = await _Run(services).run(
+        MARKER_USER, "auditLog (is the demo data loaded?)", _LOADED, operation=DONE_OPERATION
+    )
+    if not done["totalCount"]:
         raise DemoError(
             "demo data partly loaded: an earlier seed-demo stopped before the end; "
             "load the demo data into a fresh database"
@@ -520,31 +527,27 @@ async def _already_loaded(services: Services) -> bool:
 
 async def _first_clash(services: Services) -> str | None:
     """The first record of the data set that an existing one would refuse."""
-    async with services.sessionmaker() as session:
-        usernames = [row[0] for row in _USERS]
-        taken = await session.scalar(select(User.username).where(User.username.in_(usernames)))
-        if taken:
-            return f"user {taken!r}"
-        codes = [row.code for row in _CUSTOMERS]
-        code = await session.scalar(
-            select(Customer.code).where(Customer.code.in_(codes), Customer.deleted_at.is_(None))
-        )
-        if code:
-            return f"customer code {code!r}"
-        numbers = [row[0] for row in _PARTS]
-        number = await session.scalar(select(Part.part_number).where(Part.part_number.in_(numbers)))
-        if number:
-            return f"part number {number!r}"
-        serials = [row.serial for row in _DEVICES]
-        for brand, serial in (
-            await session.execute(
-                select(Device.brand, Device.serial_number).where(
-                    Device.serial_number.in_(serials), Device.deleted_at.is_(None)
-                )
-            )
-        ).all():
-            if any(d.brand == brand and d.serial == serial for d in _DEVICES):
-                return f"{brand} device {serial!r}"
+    for username, *_rest in _USERS:
+        if await _user(services, username) is not None:
+            return f"user {username!r}"
+    customers = await live_rows_by_parent(
+        services.sessionmaker, Customer, Customer.code, [c.code for c in _CUSTOMERS]
+    )
+    for rows in customers:
+        if rows:
+            return f"customer code {rows[0].code!r}"
+    parts = await live_rows_by_parent(
+        services.sessionmaker, Part, Part.part_number, [row[0] for row in _PARTS]
+    )
+    for rows in parts:
+        if rows:
+            return f"part number {rows[0].part_number!r}"
+    devices = await live_rows_by_parent(
+        services.sessionmaker, Device, Device.serial_number, [d.serial for d in _DEVICES]
+    )
+    for d, rows in zip(_DEVICES, devices, strict=True):
+        if any(row.brand == d.brand for row in rows):
+            return f"{d.brand} device {d.serial!r}"
     return None
 
 
@@ -861,10 +864,10 @@ async def _outing(run: _Run, engineer: str, ticket_id: str, version: int, label:
 
 async def _mark_done(services: Services) -> None:
     """The last audit entry: the whole data set is in (what a later run looks for)."""
-    async with services.sessionmaker() as session:
-        admin_pk = await session.scalar(select(User.id).where(User.username == MARKER_USER))
+    admin = await _user(services, MARKER_USER)
+    assert admin is not None
     async with unit_of_work(
-        services.sessionmaker, actor_id=admin_pk, operation=DONE_OPERATION, ip=None
+        services.sessionmaker, actor_id=admin.id, operation=DONE_OPERATION, ip=None
     ) as work:
         work.detail = {
             "users": len(_USERS),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from persistence.models import KindRestriction, User
+from persistence.queries.common import search_clause
 from persistence.queries.tickets import LIMITS_OF_USER
 from persistence.types import utcnow
 
@@ -52,3 +56,20 @@ async def user_with_limits(
     rows = (await session.execute(stmt.where(User.id == user_id))).all()
     user = rows[0][0] if rows else None
     return user, [restriction for _, restriction in rows if restriction is not None]
+
+
+def users_listed(
+    *,
+    roles: Iterable[str] | None = None,
+    enabled: bool | None = None,
+    search: str | None = None,
+) -> Select[Any]:
+    """User accounts, filtered; `roles`: role values (an empty list matches none)."""
+    stmt = select(User)
+    if roles is not None:
+        stmt = stmt.where(User.role.in_(list(roles)))
+    if enabled is not None:
+        stmt = stmt.where(User.enabled.is_(enabled))
+    if (clause := search_clause(search, User.username, User.display_name)) is not None:
+        stmt = stmt.where(clause)
+    return stmt

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.accounts import lockout, passwords
@@ -23,20 +22,19 @@ from domain.roles import Role
 from persistence.events import NewEvent
 from persistence.models import Agent, Customer, User
 from persistence.queries import accounts as user_rows
-from persistence.queries.common import search_clause
 from persistence.types import utcnow
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, actor_of
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
 from schema.accounts.types import LoginResult
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.pagination import Connection
-    from schema.accounts.inputs import CreateUserInput, UpdateUserInput, UserFilter
-    from persistence.unit_of_work import UnitOfWork
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from persistence.unit_of_work import UnitOfWork
+    from schema.accounts.inputs import CreateUserInput, UpdateUserInput, UserFilter
+    from schema.pagination import Connection
 
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
@@ -287,14 +285,14 @@ async def users(
 ) -> Connection[User]:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_READ)
-    stmt = select(User)
-    if filter is not None:
-        if filter.role is not None:
-            stmt = stmt.where(User.role.in_([r.value for r in filter.role]))
-        if filter.enabled is not None:
-            stmt = stmt.where(User.enabled.is_(filter.enabled))
-        if (clause := search_clause(filter.search, User.username, User.display_name)) is not None:
-            stmt = stmt.where(clause)
+    if filter is None:
+        stmt = user_rows.users_listed()
+    else:
+        stmt = user_rows.users_listed(
+            roles=None if filter.role is None else [r.value for r in filter.role],
+            enabled=filter.enabled,
+            search=filter.search,
+        )
     async with ctx.read() as session:
         return await paginate(
             session, stmt, User.id, first=first, after=after, settings=ctx.settings

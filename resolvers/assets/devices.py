@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from persistence.models import Customer, Device
-from persistence.queries.common import live_only, search_clause
-from persistence.queries.directory import owned_by_customers_in_scope
-from persistence.types import utcnow
+from persistence.queries.assets import devices_listed, serial_number_taken
 from resolvers.directory.customers import visible_customer
-from resolvers.ids import decode_id, encode_id
+from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.records import apply_changes, changed_fields, get_for_update, required, set_deleted
 from schema.assets.inputs import DeviceFilter, DeviceInput, DevicePatch
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.pagination import Connection
-    from resolvers.context import Context
-    from domain.roles import Actor
     from sqlalchemy.ext.asyncio import AsyncSession
-    from datetime import date
+
+    from domain.roles import Actor
+    from resolvers.context import Context
+    from schema.pagination import Connection
 
 CONVERTERS = {
     "brand": required(lambda v: validation.text(v, "brand", max_length=100), "brand"),
@@ -54,14 +50,7 @@ def check_device(row: Device) -> None:
 
 
 async def _check_serial_free(session: AsyncSession, row: Device) -> None:
-    stmt = select(Device.id).where(
-        Device.brand == row.brand,
-        Device.serial_number == row.serial_number,
-        Device.deleted_at.is_(None),
-    )
-    if row.id is not None:
-        stmt = stmt.where(Device.id != row.id)
-    if await session.scalar(stmt) is not None:
+    if await serial_number_taken(session, row.brand, row.serial_number, row.id):
         raise BadUserInput(
             f"a {row.brand} device with this serial number is already registered",
             field="serialNumber",
@@ -81,28 +70,15 @@ async def devices(
     actor = await ctx.actor()
     policy.require(actor, Action.DEVICE_READ)
     filter = filter or DeviceFilter()
-    stmt = owned_by_customers_in_scope(
-        live_only(select(Device), Device, filter.include_deleted),
-        Device.customer_id,
+    stmt = devices_listed(
         policy.customer_scope(actor),
+        include_deleted=filter.include_deleted,
+        search=filter.search,
+        customer_pk=decode_optional_id(filter.customer_id, "Customer", field="customerId"),
+        brand=filter.brand,
+        bought_from_us=filter.bought_from_us,
+        under_warranty=filter.under_warranty,
     )
-    clause = search_clause(filter.search, Device.serial_number, Device.model, Device.brand)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    if filter.customer_id is not None:
-        stmt = stmt.where(
-            Device.customer_id == decode_id(filter.customer_id, "Customer", field="customerId")
-        )
-    if filter.brand:
-        stmt = stmt.where(Device.brand == filter.brand.strip())
-    if filter.bought_from_us is not None:
-        stmt = stmt.where(Device.bought_from_us.is_(filter.bought_from_us))
-    if filter.under_warranty is not None:
-        today: date = utcnow().date()
-        covered = Device.warranty_ends_on >= today
-        stmt = stmt.where(
-            covered if filter.under_warranty else (Device.warranty_ends_on.is_(None) | ~covered)
-        )
     async with ctx.read() as session:
         return await paginate(
             session, stmt, Device.id, first=first, after=after, settings=ctx.settings

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import false, select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import NotFound
 from domain.policy import Action
-from domain.roles import STAFF, Actor
 from persistence.models import Agent, Contact, Region
-from persistence.queries.common import live_only, search_clause
+from persistence.queries.directory import agents_listed, region_and_descendants
 from resolvers.directory.contacts import new_contacts
-from resolvers.directory.regions import region_and_descendants
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.records import (
@@ -23,22 +21,16 @@ from resolvers.records import (
     set_deleted,
 )
 from schema.directory.inputs import AgentFilter, AgentInput, AgentPatch
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.pagination import Connection
-    from resolvers.context import Context
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from resolvers.context import Context
+    from schema.pagination import Connection
 
 
 async def existing_region(session: AsyncSession, region_pk: int | None) -> int | None:
     return await live_reference(session, Region, region_pk, "regionId")
-
-
-def _visible(stmt: select, actor: Actor) -> select:  # type: ignore[valid-type]
-    if actor.role in STAFF:
-        return stmt
-    return stmt.where(Agent.id == actor.agent_id) if actor.agent_id else stmt.where(false())
 
 
 async def agents(
@@ -47,13 +39,17 @@ async def agents(
     actor = await ctx.actor()
     policy.require(actor, Action.AGENT_READ)
     filter = filter or AgentFilter()
-    stmt = _visible(live_only(select(Agent), Agent, filter.include_deleted), actor)
-    if (clause := search_clause(filter.search, Agent.name)) is not None:
-        stmt = stmt.where(clause)
     async with ctx.read() as session:
+        region_pks: list[int] | None = None
         if filter.region_id is not None:
             region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
-            stmt = stmt.where(Agent.region_id.in_(await region_and_descendants(session, region_pk)))
+            region_pks = await region_and_descendants(session, region_pk)
+        stmt = agents_listed(
+            actor,
+            include_deleted=filter.include_deleted,
+            search=filter.search,
+            region_pks=region_pks,
+        )
         return await paginate(
             session, stmt, Agent.id, first=first, after=after, settings=ctx.settings
         )

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from persistence.models import Agent, Contact, Customer
 from resolvers.ids import decode_id, encode_id
 from resolvers.records import apply_changes, get_for_update, required, soft_delete
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.directory.inputs import ContactInput
-    from resolvers.context import Context, UnitOfWork
     from domain.roles import Actor
+    from resolvers.context import Context, UnitOfWork
+    from schema.directory.inputs import ContactInput
 
 MAX_CONTACTS = 50
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.policy import Action
 from domain.roles import OFFICE, Actor, Role
 from persistence.models import Agent, Communication, Customer, User
-from persistence.queries.common import live_only, search_clause
-from persistence.queries.directory import customers_in_scope
+from persistence.queries.directory import (
+    customer_code_taken,
+    customers_listed,
+    region_and_descendants,
+)
 from persistence.types import utcnow
 from resolvers.directory.agents import existing_region
 from resolvers.directory.contacts import new_contacts
-from resolvers.directory.regions import region_and_descendants
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.records import (
@@ -26,12 +28,12 @@ from resolvers.records import (
     set_deleted,
 )
 from schema.directory.inputs import CommunicationInput, CustomerFilter, CustomerInput, CustomerPatch
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.pagination import Connection
-    from resolvers.context import Context
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from resolvers.context import Context
+    from schema.pagination import Connection
 
 
 def _code(value: str) -> str:
@@ -58,10 +60,7 @@ CONVERTERS = {
 
 
 async def _check_code_free(session: AsyncSession, code: str, except_pk: int | None = None) -> None:
-    stmt = select(Customer.id).where(Customer.code == code, Customer.deleted_at.is_(None))
-    if except_pk is not None:
-        stmt = stmt.where(Customer.id != except_pk)
-    if await session.scalar(stmt) is not None:
+    if await customer_code_taken(session, code, except_pk):
         raise BadUserInput("is already used by another customer", field="code")
 
 
@@ -88,22 +87,23 @@ async def customers(
     actor = await ctx.actor()
     policy.require(actor, Action.CUSTOMER_READ)
     filter = filter or CustomerFilter()
-    stmt = customers_in_scope(
-        live_only(select(Customer), Customer, filter.include_deleted), policy.customer_scope(actor)
-    )
-    if (clause := search_clause(filter.search, Customer.code, Customer.name)) is not None:
-        stmt = stmt.where(clause)
-    if filter.category:
-        stmt = stmt.where(Customer.category == _category(filter.category))
-    if filter.agent_id is not None:
-        stmt = stmt.where(
-            Customer.agent_id == decode_id(filter.agent_id, "Agent", field="filter.agentId")
-        )
+    scope = policy.customer_scope(actor)
+    category = _category(filter.category) if filter.category else None
+    agent_pk = decode_optional_id(filter.agent_id, "Agent", field="filter.agentId")
     async with ctx.read() as session:
+        region_pks: list[int] | None = None
         if filter.region_id is not None:
             region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
-            regions = await region_and_descendants(session, region_pk)
-            stmt = stmt.where(Customer.region_id.in_(regions))
+            region_pks = await region_and_descendants(session, region_pk)
+        stmt = customers_listed(
+            scope,
+            include_deleted=filter.include_deleted,
+            search=filter.search,
+            by_category=bool(filter.category),
+            category=category,
+            agent_pk=agent_pk,
+            region_pks=region_pks,
+        )
         return await paginate(
             session, stmt, Customer.id, first=first, after=after, settings=ctx.settings
         )

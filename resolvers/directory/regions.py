@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from persistence.models import Region
+from persistence.queries.directory import regions_under
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.records import get_for_update, set_deleted
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from schema.directory.inputs import RegionInput
     from resolvers.context import Context
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from schema.directory.inputs import RegionInput
 
 LEVELS = ("PROVINCE", "CITY", "COUNTY")
 
@@ -38,12 +35,8 @@ def check_parent_level(level: str, parent: Region | None) -> None:
 async def regions(ctx: Context, parent_id: str | None) -> list[Region]:
     policy.require(await ctx.actor(), Action.REGION_READ)
     parent_pk = decode_optional_id(parent_id, "Region", field="parentId")
-    stmt = select(Region).where(Region.deleted_at.is_(None)).order_by(Region.name, Region.id)
-    stmt = stmt.where(
-        Region.parent_id.is_(None) if parent_pk is None else Region.parent_id == parent_pk
-    )
     async with ctx.read() as session:
-        return list((await session.scalars(stmt)).all())
+        return await regions_under(session, parent_pk)
 
 
 async def region(ctx: Context, region_id: str) -> Region:
@@ -82,19 +75,6 @@ async def rename_region(ctx: Context, region_id: str, name: str) -> Region:
         row.name = cleaned
         work.touched(encode_id("Region", row.id))
     return row
-
-
-async def region_and_descendants(session: AsyncSession, region_pk: int) -> list[int]:
-    """The region and every region below it (the tree is small: read it whole)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for pk, parent in (await session.execute(select(Region.id, Region.parent_id))).all():
-        children[parent].append(pk)
-    found, todo = [], [region_pk]
-    while todo:
-        pk = todo.pop()
-        found.append(pk)
-        todo.extend(children.get(pk, []))
-    return found
 
 
 async def set_region_deleted(ctx: Context, region_id: str, *, deleted: bool) -> Region:

@@ -3,21 +3,21 @@ recipient, so each of their open sessions (PC and phone) receives it."""
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from domain.events import EventFacts, EventType
 from persistence.events import NewEvent, ticket_snapshot
 from persistence.models import Notification, Ticket
+from persistence.queries.notifications import notifications_of, open_notifications
 from persistence.types import utcnow
 from resolvers.pagination import paginate
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
-    from schema.pagination import Connection
     from collections.abc import Iterable
+
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
+    from schema.pagination import Connection
 
 
 class Kind:
@@ -109,19 +109,15 @@ async def settle(
     """Marks the open notifications about `ticket` (or the part, or the outing request)
     handled, of `kinds` and for `user_id` if given, and tells every session of each
     recipient."""
-    stmt = select(Notification).where(Notification.handled.is_(False))
-    if ticket is not None:
-        stmt = stmt.where(Notification.ticket_id == ticket.id)
-    if part_id is not None:
-        stmt = stmt.where(Notification.part_id == part_id)
-    if outing_request_id is not None:
-        stmt = stmt.where(Notification.outing_request_id == outing_request_id)
     assert ticket or part_id or outing_request_id, "settle names what it settles"
-    if kinds is not None:
-        stmt = stmt.where(Notification.kind.in_(list(kinds)))
-    if user_id is not None:
-        stmt = stmt.where(Notification.user_id == user_id)
-    rows = (await work.session.scalars(stmt.order_by(Notification.id))).all()
+    rows = await open_notifications(
+        work.session,
+        ticket,
+        kinds,
+        user_id=user_id,
+        part_id=part_id,
+        outing_request_id=outing_request_id,
+    )
     now = utcnow()
     for row in rows:
         row.handled, row.handled_at = True, now
@@ -132,9 +128,7 @@ async def my_notifications(
     ctx: Context, first: int | None, after: str | None, unhandled_only: bool
 ) -> Connection[Notification]:
     actor = await ctx.actor()
-    stmt = select(Notification).where(Notification.user_id == actor.user_id)
-    if unhandled_only:
-        stmt = stmt.where(Notification.handled.is_(False))
+    stmt = notifications_of(actor.user_id, unhandled_only=unhandled_only)
     async with ctx.read() as session:
         return await paginate(
             session,

@@ -4,9 +4,7 @@ stock)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from domain import policy, validation
 from domain.errors import BadUserInput, Forbidden, NotFound
@@ -15,7 +13,7 @@ from domain.parts.stock import MovementKind, Prices
 from domain.policy import Action
 from domain.roles import Role
 from persistence.models import EngineerStock, Part, StockMovement, User
-from persistence.queries.common import live_only, search_clause
+from persistence.queries import parts as part_rows
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.parts.stock import clear_alarm, lock_parts, move, raise_alarm, sync_alarm
@@ -29,6 +27,11 @@ from resolvers.records import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from decimal import Decimal
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from resolvers.context import Context
     from schema.pagination import Connection
     from schema.parts.inputs import (
@@ -38,9 +41,6 @@ if TYPE_CHECKING:
         PartPatch,
         ReceiptLineInput,
     )
-    from sqlalchemy.ext.asyncio import AsyncSession
-    from decimal import Decimal
-    from collections.abc import Sequence
 
 MAX_THRESHOLD = 1_000_000
 
@@ -90,9 +90,7 @@ def prices_of(part: Part) -> Prices:
 
 
 async def check_number_free(session: AsyncSession, number: str, own_id: int | None) -> None:
-    stmt = select(Part.id).where(Part.part_number == number, Part.deleted_at.is_(None))
-    found = await session.scalar(stmt)
-    if found is not None and found != own_id:
+    if await part_rows.part_number_taken(session, number, own_id):
         raise BadUserInput("is already used by another part", field="partNumber")
 
 
@@ -169,18 +167,16 @@ async def parts(
 ) -> Connection[Part]:
     actor = await ctx.actor()
     policy.require(actor, Action.PART_READ)
-    stmt = live_only(select(Part), Part, bool(filter and filter.include_deleted))
-    if filter is not None:
+    if filter is None:
+        stmt = part_rows.parts_listed()
+    else:
         if filter.include_deleted and actor.role not in (Role.ADMIN, Role.BACK_OFFICE):
             raise Forbidden("only ADMIN and BACK_OFFICE list deleted parts")
-        clause = search_clause(
-            filter.search, Part.part_number, Part.name, Part.spec, Part.brand, Part.model
+        stmt = part_rows.parts_listed(
+            include_deleted=filter.include_deleted,
+            search=filter.search,
+            below_alarm=filter.below_alarm,
         )
-        if clause is not None:
-            stmt = stmt.where(clause)
-        if filter.below_alarm is not None:
-            at_or_below = Part.on_hand <= Part.alarm_threshold
-            stmt = stmt.where(at_or_below if filter.below_alarm else ~at_or_below)
     async with ctx.read() as session:
         return await paginate(
             session, stmt, Part.id, first=first, after=after, settings=ctx.settings
@@ -204,7 +200,7 @@ async def movements(
     """A part's movements, newest first: every unit in and out."""
     actor = await ctx.actor()
     policy.require(actor, Action.STOCK_READ)
-    stmt = select(StockMovement).where(StockMovement.part_id == part_pk)
+    stmt = part_rows.movements_of_part(part_pk)
     async with ctx.read() as session:
         return await paginate(
             session,
@@ -231,13 +227,8 @@ async def engineer_stock(ctx: Context, engineer_id: str | None) -> list[Engineer
 
 
 async def _carried_by(ctx: Context, engineer_pk: int) -> list[EngineerStock]:
-    stmt = (
-        select(EngineerStock)
-        .where(EngineerStock.engineer_id == engineer_pk, EngineerStock.quantity > 0)
-        .order_by(EngineerStock.part_id)
-    )
     async with ctx.read() as session:
-        return list((await session.scalars(stmt)).all())
+        return await part_rows.carried_by(session, engineer_pk)
 
 
 async def return_engineer_stock(

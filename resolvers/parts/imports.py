@@ -14,9 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Protocol, TYPE_CHECKING
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Protocol
 
 from domain import policy
 from domain.errors import BadUserInput
@@ -25,16 +23,18 @@ from domain.parts.imports import FileFormat, ImportRow, RowError
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from persistence.models import Part
+from persistence.queries import parts as part_rows
 from resolvers.ids import encode_id
 from resolvers.parts.catalogue import CONVERTERS, prices_of
 from resolvers.parts.stock import lock_parts, move, sync_alarm
 
 if TYPE_CHECKING:
-    from resolvers.context import Context
-    from persistence.unit_of_work import UnitOfWork
-    from domain.roles import Actor
-    from contextlib import AbstractAsyncContextManager
     from collections.abc import Sequence
+    from contextlib import AbstractAsyncContextManager
+
+    from domain.roles import Actor
+    from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
 
 OPERATION = "importParts"
 # Rows per file: the command line takes a whole catalogue, the API a small file.
@@ -149,8 +149,7 @@ async def _lock_existing(work: UnitOfWork, numbers: Sequence[str]) -> dict[str, 
     for every stock operation), by part number."""
     ids: list[int] = []
     for chunk in reader.chunks(numbers, _CHUNK):
-        stmt = select(Part.id).where(Part.part_number.in_(chunk), Part.deleted_at.is_(None))
-        ids.extend((await work.session.scalars(stmt)).all())
+        ids.extend(await part_rows.live_part_ids_numbered(work.session, chunk))
     locked: dict[int, Part] = {}
     for chunk in reader.chunks(sorted(ids), _CHUNK):
         locked.update(await lock_parts(work, chunk, field="partNumber"))

@@ -10,9 +10,7 @@ lower than the minimum price) otherwise.
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadUserInput
 from domain.events import EventType
@@ -20,6 +18,7 @@ from domain.parts import stock as rules
 from domain.parts.stock import MovementKind
 from domain.tickets.lifecycle import Move
 from persistence.models import Part, TicketPart
+from persistence.queries import parts as part_rows
 from resolvers.ids import encode_id
 from resolvers.parts.catalogue import parse_lines, prices_of
 from resolvers.parts.stock import lock_holdings, lock_parts, move
@@ -27,17 +26,15 @@ from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, move_ticket
 
 if TYPE_CHECKING:
-    from schema.parts.inputs import PartLineInput, ReceiptLineInput
-    from resolvers.context import Context
     from collections.abc import Iterable
+
+    from resolvers.context import Context
+    from schema.parts.inputs import PartLineInput, ReceiptLineInput
 
 
 async def _usages(change: Change, part_pks: Iterable[int]) -> dict[int, TicketPart]:
     """The ticket's lines of these parts (live or emptied), in one statement."""
-    stmt = select(TicketPart).where(
-        TicketPart.ticket_id == change.ticket.id, TicketPart.part_id.in_(list(part_pks))
-    )
-    return {row.part_id: row for row in (await change.session.scalars(stmt)).all()}
+    return await part_rows.ticket_part_lines(change.session, change.ticket.id, part_pks)
 
 
 def _summary(part: Part, count: int, usage: TicketPart) -> dict[str, Any]:

@@ -12,23 +12,23 @@ caller's transaction.
 from __future__ import annotations
 
 from decimal import Decimal
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from domain.errors import NotFound
 from domain.parts import stock as rules
 from domain.parts.stock import AlarmChange, MovementKind
 from domain.roles import Role
 from persistence.models import EngineerStock, Part, StockMovement
+from persistence.queries import parts as part_rows
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import encode_id
 from resolvers.notifications.notices import Kind, notify, settle
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from persistence.unit_of_work import UnitOfWork
     from collections.abc import Iterable
+
+    from persistence.unit_of_work import UnitOfWork
 
 ALARM_RECIPIENTS = (Role.ADMIN, Role.BACK_OFFICE)
 
@@ -40,14 +40,7 @@ async def lock_parts(
     wanted = sorted(set(part_ids))
     if not wanted:
         return {}
-    stmt = (
-        select(Part)
-        .where(Part.id.in_(wanted))
-        .order_by(Part.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    rows = {row.id: row for row in (await work.session.scalars(stmt)).all()}
+    rows = await part_rows.locked_parts(work.session, wanted)
     for pk in wanted:
         row = rows.get(pk)
         if row is None or row.is_deleted:
@@ -66,13 +59,7 @@ async def lock_holdings(
     """Locks what an engineer carries of these (already locked) parts, in one statement;
     `move` then uses the rows it found. Returns part id -> quantity carried."""
     wanted = sorted(set(part_ids))
-    stmt = (
-        select(EngineerStock)
-        .where(EngineerStock.engineer_id == engineer_id, EngineerStock.part_id.in_(wanted))
-        .order_by(EngineerStock.part_id)
-        .with_for_update()
-    )
-    found = {row.part_id: row for row in (await work.session.scalars(stmt)).all()}
+    found = await part_rows.locked_holdings(work.session, engineer_id, wanted)
     cache = _holdings(work)
     for pk in wanted:
         cache[(engineer_id, pk)] = found.get(pk)
@@ -86,12 +73,7 @@ async def engineer_holding(work: UnitOfWork, engineer_id: int, part_id: int) -> 
     if key in cache:
         row = cache[key]
     else:
-        stmt = (
-            select(EngineerStock)
-            .where(EngineerStock.engineer_id == engineer_id, EngineerStock.part_id == part_id)
-            .with_for_update()
-        )
-        row = await work.session.scalar(stmt)
+        row = await part_rows.locked_holding(work.session, engineer_id, part_id)
     if row is None:
         row = EngineerStock(engineer_id=engineer_id, part_id=part_id, quantity=0)
         work.session.add(row)
@@ -157,19 +139,8 @@ async def move(
 
 
 async def _update_average(work: UnitOfWork, part: Part) -> None:
-    latest = (
-        await work.session.scalars(
-            select(StockMovement.unit_cost)
-            .where(
-                StockMovement.part_id == part.id,
-                StockMovement.kind == MovementKind.RECEIPT.value,
-                StockMovement.unit_cost.is_not(None),
-            )
-            .order_by(StockMovement.id.desc())
-            .limit(rules.PURCHASES_AVERAGED)
-        )
-    ).all()
-    part.average_purchase_price = rules.average_purchase_price([Decimal(p) for p in latest])
+    latest = await part_rows.latest_receipt_costs(work.session, part.id, rules.PURCHASES_AVERAGED)
+    part.average_purchase_price = rules.average_purchase_price(latest)
 
 
 async def sync_alarm(

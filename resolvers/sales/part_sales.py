@@ -9,9 +9,7 @@ own, an agent its customers', staff all).
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
-
-from sqlalchemy import Select, or_, select
+from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
@@ -26,8 +24,7 @@ from domain.sales.part_sales import (
     sale_total,
 )
 from persistence.models import Customer, Part, PartSale, PartSaleLine
-from persistence.queries.common import search_clause
-from persistence.queries.directory import owned_by_customers_in_scope
+from persistence.queries import sales as sale_rows
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
@@ -36,11 +33,12 @@ from resolvers.parts.stock import lock_parts, move
 from schema.sales.inputs import PartSaleFilter, PartSaleInput
 
 if TYPE_CHECKING:
-    from domain.roles import Actor
-    from schema.pagination import Connection
     from sqlalchemy.ext.asyncio import AsyncSession
-    from resolvers.context import Context
+
+    from domain.roles import Actor
     from persistence.unit_of_work import UnitOfWork
+    from resolvers.context import Context
+    from schema.pagination import Connection
     from schema.parts.inputs import PartLineInput
 
 MAX_NOTE = 2000
@@ -140,28 +138,6 @@ async def create_part_sale(ctx: Context, data: PartSaleInput) -> PartSale:
 # -- reads ---------------------------------------------------------------------
 
 
-def _search(term: str | None) -> Any | None:
-    """The sale's number or note, its customer's code or name, a part sold."""
-    if (own := search_clause(term, PartSale.number, PartSale.note)) is None:
-        return None
-    by_customer = search_clause(term, Customer.code, Customer.name)
-    by_part = search_clause(term, Part.part_number, Part.name)
-    return or_(
-        own,
-        PartSale.customer_id.in_(select(Customer.id).where(by_customer)),
-        PartSale.id.in_(
-            select(PartSaleLine.part_sale_id)
-            .join(Part, Part.id == PartSaleLine.part_id)
-            .where(by_part)
-        ),
-    )
-
-
-def _in_scope(actor: Actor) -> Select[tuple[PartSale]]:
-    stmt = select(PartSale).where(PartSale.deleted_at.is_(None))
-    return owned_by_customers_in_scope(stmt, PartSale.customer_id, policy.customer_scope(actor))
-
-
 async def part_sales(
     ctx: Context, first: int | None, after: str | None, filter: PartSaleFilter | None
 ) -> Connection[PartSale]:
@@ -169,12 +145,12 @@ async def part_sales(
     actor = await ctx.actor()
     policy.require(actor, Action.SALE_READ)
     filter = filter or PartSaleFilter()
-    stmt = _in_scope(actor)
+    customer_pk = None
     if filter.customer_id is not None:
-        pk = decode_id(filter.customer_id, "Customer", field="filter.customerId")
-        stmt = stmt.where(PartSale.customer_id == pk)
-    if (clause := _search(filter.search)) is not None:
-        stmt = stmt.where(clause)
+        customer_pk = decode_id(filter.customer_id, "Customer", field="filter.customerId")
+    stmt = sale_rows.sales_listed(
+        policy.customer_scope(actor), customer_pk=customer_pk, search=filter.search
+    )
     async with ctx.read() as session:
         return await paginate(
             session,
@@ -193,7 +169,7 @@ async def part_sale(ctx: Context, sale_id: str) -> PartSale:
     policy.require(actor, Action.SALE_READ)
     pk = decode_id(sale_id, "PartSale")
     async with ctx.read() as session:
-        row = await session.scalar(_in_scope(actor).where(PartSale.id == pk))
+        row = await sale_rows.sale_in_scope(session, policy.customer_scope(actor), pk)
     if row is None:
         raise NotFound("sale not found")
     return row
