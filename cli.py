@@ -17,6 +17,7 @@ from domain.roles import Role
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import User
+from persistence.unit_of_work import unit_of_work
 from settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -113,23 +114,23 @@ def create_user(
 
 
 async def _insert_user(username: str, password: str, role: Role, display_name: str) -> bool:
+    """Through the one service that makes accounts (resolvers.accounts.users.add_user),
+    audited as createUser by nobody (the command line)."""
+    from resolvers.accounts.users import NewAccount, add_user
+
     engine = make_engine(settings().database_url)
+    account = NewAccount(username=username, password=password, role=role, display_name=display_name)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            if await session.scalar(select(User.id).where(User.username == username)):
-                return False
-            session.add(
-                User(
-                    username=username,
-                    display_name=display_name,
-                    role=role.value,
-                    password_hash=passwords.hash_password(password),
-                    enabled=True,
-                    failed_logins=0,
-                    token_version=1,
-                )
-            )
+        async with unit_of_work(
+            make_sessionmaker(engine), actor_id=None, operation="createUser", ip=None
+        ) as work:
+            work.detail = {"via": "aftersales create-user"}
+            await add_user(work, account)
         return True
+    except DomainError as exc:
+        if exc.extensions.get("field") == "username" and "taken" in exc.message:
+            return False
+        raise
     finally:
         await engine.dispose()
 

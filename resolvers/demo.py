@@ -30,15 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from domain.accounts.passwords import hash_password
+from domain.roles import Role
 from persistence.loading import live_rows_by_parent
 from persistence.models import Customer, Device, Part, User
 from persistence.queries.accounts import by_username
 from persistence.types import utcnow
 from persistence.unit_of_work import unit_of_work
 from resolvers.accounts.tokens import issue_token
+from resolvers.accounts.users import NewAccount, add_user
 from resolvers.context import Context, Services
-from resolvers.ids import encode_id
 from schema.root import build_schema
 
 if TYPE_CHECKING:
@@ -552,27 +552,22 @@ async def _first_clash(services: Services) -> str | None:
 
 
 async def _create_first_admin(services: Services) -> None:
-    """`demo-admin`, written as `aftersales create-user` writes the first ADMIN (nobody
-    could create it through a mutation yet), and audited like any change."""
+    """`demo-admin`, made as `aftersales create-user` makes the first ADMIN (nobody could
+    create it through a mutation yet): by the one account service, audited."""
     username, display_name, role, phone, email, _customer, _agent = _USERS[0]
+    account = NewAccount(
+        username=username,
+        password=DEMO_PASSWORD,
+        role=Role(role),
+        display_name=display_name,
+        phone=phone,
+        email=email,
+    )
     async with unit_of_work(
         services.sessionmaker, actor_id=None, operation="createUser", ip=None
     ) as work:
-        user = User(
-            username=username,
-            display_name=display_name,
-            role=role,
-            phone=phone,
-            email=email,
-            password_hash=hash_password(DEMO_PASSWORD),
-            enabled=True,
-            failed_logins=0,
-            token_version=1,
-        )
-        work.session.add(user)
-        await work.session.flush()
-        work.touched(encode_id("User", user.id))
         work.detail = {"via": "seed-demo", "role": role}
+        await add_user(work, account)
 
 
 async def _create_user(

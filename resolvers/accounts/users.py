@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from strawberry import UNSET
 
 from domain import policy, validation
 from domain.accounts import lockout, passwords
@@ -27,6 +30,7 @@ from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, actor_of
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.pagination import paginate
+from resolvers.records import apply_changes, changed_fields, required
 from schema.accounts.types import LoginResult
 
 if TYPE_CHECKING:
@@ -148,36 +152,65 @@ def check_username(username: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """What an account is made of, as given (checked by `add_user`)."""
+
+    username: str
+    password: str
+    role: Role
+    display_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    customer_pk: int | None = None
+    agent_pk: int | None = None
+
+
+async def add_user(work: UnitOfWork, account: NewAccount) -> User:
+    """The one way an account is made (the createUser mutation, `aftersales
+    create-user`, the demo data): checked, stored, audited with the unit of work."""
+    username = check_username(account.username)
+    passwords.check_new_password(account.password, username=username)
+    if await user_rows.by_username(work.session, username) is not None:
+        raise BadUserInput("is already taken", field="username")
+    await _link_for_role(work.session, account.role, account.customer_pk, account.agent_pk)
+    display_name = validation.optional_text(account.display_name, "displayName", max_length=100)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=account.role.value,
+        phone=validation.phone(account.phone),
+        email=validation.email(account.email),
+        customer_id=account.customer_pk,
+        agent_id=account.agent_pk,
+        password_hash=await asyncio.to_thread(passwords.hash_password, account.password),
+        enabled=True,
+        failed_logins=0,
+        token_version=1,
+    )
+    work.session.add(user)
+    await work.session.flush()
+    work.touched(encode_id("User", user.id))
+    return user
+
+
 async def create_user(ctx: Context, data: CreateUserInput) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
-    username = check_username(data.username)
-    passwords.check_new_password(data.password, username=username)
-    role = Role(data.role.value)
+    account = NewAccount(
+        username=data.username,
+        password=data.password,
+        role=Role(data.role.value),
+        display_name=data.display_name,
+        phone=data.phone,
+        email=data.email,
+        customer_pk=decode_optional_id(data.customer_id, "Customer", field="customerId"),
+        agent_pk=decode_optional_id(data.agent_id, "Agent", field="agentId"),
+    )
+    # Checked before the transaction too, so a bad one costs no write lock.
+    passwords.check_new_password(account.password, username=check_username(account.username))
     async with ctx.write("createUser", actor=actor) as work:
-        if await user_rows.by_username(work.session, username) is not None:
-            raise BadUserInput("is already taken", field="username")
-        customer_pk = decode_optional_id(data.customer_id, "Customer", field="customerId")
-        agent_pk = decode_optional_id(data.agent_id, "Agent", field="agentId")
-        await _link_for_role(work.session, role, customer_pk, agent_pk)
-        user = User(
-            username=username,
-            display_name=validation.optional_text(data.display_name, "displayName", max_length=100)
-            or username,
-            role=role.value,
-            phone=validation.phone(data.phone),
-            email=validation.email(data.email),
-            customer_id=customer_pk,
-            agent_id=agent_pk,
-            password_hash=await asyncio.to_thread(passwords.hash_password, data.password),
-            enabled=True,
-            failed_logins=0,
-            token_version=1,
-        )
-        work.session.add(user)
-        await work.session.flush()
-        work.touched(encode_id("User", user.id))
-    return user
+        return await add_user(work, account)
 
 
 def revoke_tokens(work: UnitOfWork, user: User) -> None:
@@ -201,24 +234,34 @@ async def _managed_user(session: AsyncSession, user_id: str) -> User:
     return user
 
 
+PROFILE = {
+    "display_name": required(
+        lambda v: validation.text(v, "displayName", max_length=100), "displayName"
+    ),
+    "phone": validation.phone,
+    "email": validation.email,
+}
+
+
 async def update_user(ctx: Context, user_id: str, data: UpdateUserInput) -> User:
+    """Only the fields given change; an explicit null clears a phone or an e-mail."""
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
+    changes = changed_fields(data)
     async with ctx.write("updateUser", actor=actor) as work:
         user = await _managed_user(work.session, user_id)
-        if data.display_name is not None:
-            user.display_name = validation.text(data.display_name, "displayName", max_length=100)
-        if data.phone is not None:
-            user.phone = validation.phone(data.phone)
-        if data.email is not None:
-            user.email = validation.email(data.email)
-        if data.role is not None or data.customer_id is not None or data.agent_id is not None:
-            role = Role(data.role.value) if data.role is not None else Role(user.role)
+        apply_changes(user, {k: v for k, v in changes.items() if k in PROFILE}, PROFILE)
+        if changes.keys() & {"role", "customer_id", "agent_id"}:
+            if changes.get("role", UNSET) is None:
+                raise BadUserInput("cannot be cleared", field="role")
+            role = Role(data.role.value) if data.role else Role(user.role)
             if user.id == actor.user_id and role is not Role.ADMIN:
                 raise BadUserInput("an administrator cannot demote themselves", field="role")
             # A link carries over while the role keeps it; a new role needs its own.
-            customer_pk = decode_optional_id(data.customer_id, "Customer", field="customerId")
-            agent_pk = decode_optional_id(data.agent_id, "Agent", field="agentId")
+            customer_pk = decode_optional_id(
+                changes.get("customer_id"), "Customer", field="customerId"
+            )
+            agent_pk = decode_optional_id(changes.get("agent_id"), "Agent", field="agentId")
             if role is Role.CUSTOMER and customer_pk is None:
                 customer_pk = user.customer_id
             if role is Role.AGENT and agent_pk is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import UNSET
 
 from schema.accounts.types import Role
 
@@ -27,16 +28,16 @@ class CreateUserInput:
 
 @strawberry.input
 class UpdateUserInput:
-    """Only the fields given change."""
+    """Only the fields given change; an explicit null clears a phone or an e-mail."""
 
     __writes__ = "User"  # what it writes, field by field (schema.rules)
 
-    display_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    role: Role | None = None
-    customer_id: strawberry.ID | None = None
-    agent_id: strawberry.ID | None = None
+    display_name: str | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    role: Role | None = UNSET
+    customer_id: strawberry.ID | None = UNSET
+    agent_id: strawberry.ID | None = UNSET
 
 
 @strawberry.input

@@ -286,6 +286,30 @@ def test_update_user(server: Server) -> None:
     assert server.data(ME, token=token)["me"]["role"] == "BACK_OFFICE"
 
 
+def test_update_user_changes_only_what_is_given_and_null_clears(server: Server) -> None:
+    user = server.make_user("ENGINEER")
+    details = {"displayName": "Li Na", "phone": "13900139001", "email": "ln@example.com"}
+    server.admin(UPDATE, {"id": user.id, "input": details})
+    # Only the phone is given (null): it is cleared, the rest stays.
+    updated = server.admin(UPDATE, {"id": user.id, "input": {"phone": None}})["updateUser"]
+    assert (updated["displayName"], updated["phone"], updated["email"]) == (
+        "Li Na",
+        None,
+        "ln@example.com",
+    )
+    # A name cannot be cleared; nothing changes then.
+    refused = server.gql(
+        UPDATE, {"id": user.id, "input": {"displayName": None}}, server.admin_token
+    )
+    assert_error(refused, "BAD_USER_INPUT", field="displayName")
+    assert_error(
+        server.gql(UPDATE, {"id": user.id, "input": {"role": None}}, server.admin_token),
+        "BAD_USER_INPUT",
+        field="role",
+    )
+    assert server.data(ME, token=user.token)["me"]["displayName"] == "Li Na"
+
+
 def test_update_user_refuses_bad_input(server: Server) -> None:
     user = server.make_user("ENGINEER")
     for bad, field in (({"role": "CUSTOMER"}, "customerId"), ({"role": "AGENT"}, "agentId")):
