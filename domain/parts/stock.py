@@ -5,7 +5,7 @@ Plain Python: the resolvers lock the rows, these functions decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -123,14 +123,6 @@ def line_charge(unit_price: Decimal, count: int, *, under_warranty: bool) -> Dec
     if under_warranty:
         return Decimal("0.00")
     return times(unit_price, count)
-
-
-def merge_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Quantities per part, in first-seen order (a part named twice is added up)."""
-    merged: dict[int, int] = {}
-    for part_id, count in lines:
-        merged[part_id] = merged.get(part_id, 0) + count
-    return merged
 
 
 def split_issue(engineer_has: int, wanted: int) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from enum import StrEnum
 from domain.errors import BadUserInput, Conflict, Forbidden
 from domain.money import optional_amount, times
 from domain.parts import stock as part_rules
+from domain.parts.lines import AskedLine
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -109,25 +110,14 @@ class OrderLine:
     unit_price: Decimal | None
 
 
-def check_lines(lines: Sequence[OrderLine], field: str = "lines") -> list[OrderLine]:
-    """An order's lines: at least one, positive quantities, prices zero or more, each part
-    at most once (a part named twice is refused rather than merged: two prices for one
-    part would leave no single purchase price to merge them at)."""
-    if not lines:
-        raise BadUserInput("must name at least one part", field=field)
-    seen: dict[int, int] = {}
-    checked = []
-    for index, line in enumerate(lines):
-        if line.part_id in seen:
-            raise BadUserInput(
-                f"is already on line {seen[line.part_id]} of this order",
-                field=f"{field}[{index}].partId",
-            )
-        seen[line.part_id] = index
-        count = part_rules.quantity(line.quantity, f"{field}[{index}].quantity")
-        price = purchase_price(line.unit_price, f"{field}[{index}].unitPrice")
-        checked.append(OrderLine(line.part_id, count, price))
-    return checked
+def check_lines(lines: Sequence[AskedLine]) -> list[OrderLine]:
+    """An order's lines as asked (domain.parts.lines, each part at most once: two prices
+    for one part would leave no single purchase price to merge them at), with their
+    purchase prices to the cent."""
+    return [
+        OrderLine(line.part_id, line.quantity, purchase_price(line.unit_price, line.price_field))
+        for line in lines
+    ]
 
 
 def purchase_price(value: Decimal | None, field: str) -> Decimal | None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain import policy, validation
-from domain.errors import BadUserInput, NotFound
+from domain.errors import NotFound
 from domain.events import EventType
 from domain.outings import requests as rules
 from domain.outings.requests import ExpenseKind, ExpenseStatus, OutingStatus
-from domain.parts import stock as part_rules
+from domain.parts.lines import AskedLine, LinePrices
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from domain.roles import Actor, Role
@@ -38,6 +38,7 @@ from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.parts.lines import asked_lines
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
 from resolvers.tickets.events import emit_ticket_event
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
     from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Context
     from schema.outings.inputs import ExpenseLineInput, OutingRequestInput
-    from schema.parts.inputs import PartLineInput
 
 APPROVERS = (Role.ADMIN, Role.BACK_OFFICE)
 # The ticket event of each way a request is concluded.
@@ -63,22 +63,6 @@ DECIDED = {
 
 
 MAX_NOTE = 2000
-
-
-def _part_lines(lines: list[PartLineInput] | None) -> dict[int, tuple[int, int]]:
-    """part pk -> (quantity, index of its first line), a part named twice added up."""
-    merged: dict[int, tuple[int, int]] = {}
-    for index, line in enumerate(lines or []):
-        pk = decode_id(line.part_id, "Part", field=f"parts[{index}].partId")
-        count = part_rules.quantity(line.quantity, f"parts[{index}].quantity")
-        if line.unit_price is not None:
-            raise BadUserInput(
-                "has no meaning on an outing request (parts are issued, not sold)",
-                field=f"parts[{index}].unitPrice",
-            )
-        before, first = merged.get(pk, (0, index))
-        merged[pk] = (part_rules.quantity(before + count, f"parts[{index}].quantity"), first)
-    return merged
 
 
 def _expense_lines(
@@ -107,14 +91,14 @@ async def lock_request(session: AsyncSession, id_: str) -> OutingRequest:
     return await get_for_update(session, OutingRequest, pk, "outing request")
 
 
-async def _check_parts_exist(session: AsyncSession, lines: dict[int, tuple[int, int]]) -> None:
+async def _check_parts_exist(session: AsyncSession, lines: list[AskedLine]) -> None:
     if not lines:
         return
-    found = await live_part_ids(session, lines)
-    for pk, (_count, index) in lines.items():
-        if pk not in found:
+    found = await live_part_ids(session, [line.part_id for line in lines])
+    for line in lines:
+        if line.part_id not in found:
             raise NotFound(
-                "part not found", field=f"parts[{index}].partId", partId=encode_id("Part", pk)
+                "part not found", field=line.part_field, partId=encode_id("Part", line.part_id)
             )
 
 
@@ -166,7 +150,8 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
     actor = await ctx.actor()
     policy.require(actor, Action.OUTING_REQUEST)
     ticket_pk = decode_id(data.ticket_id, "Ticket", field="ticketId")
-    parts = _part_lines(data.parts)
+    # Parts are issued on an outing, not sold: no unit price; money-only requests are fine.
+    parts = asked_lines(data.parts, prices=LinePrices.NONE, field="parts", required=False)
     expenses = _expense_lines(data.expenses)
     rules.check_lines(len(parts), len(expenses))
     note = validation.optional_text(data.note, "note", max_length=MAX_NOTE)
@@ -187,8 +172,10 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
         session.add(row)
         await session.flush()
         session.add_all(
-            OutingRequestPart(outing_request_id=row.id, part_id=pk, quantity=count)
-            for pk, (count, _index) in parts.items()
+            OutingRequestPart(
+                outing_request_id=row.id, part_id=line.part_id, quantity=line.quantity
+            )
+            for line in parts
         )
         session.add_all(
             OutingExpense(

@@ -3,12 +3,12 @@ stock)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import policy, validation
 from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.parts import stock as rules
+from domain.parts.lines import LinePrices
 from domain.parts.stock import MovementKind, Prices
 from domain.policy import Action
 from domain.roles import Role
@@ -16,6 +16,7 @@ from persistence.models import EngineerStock, Part, StockMovement, User
 from persistence.queries import parts as part_rows
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
+from resolvers.parts.lines import asked_lines, quantities
 from resolvers.parts.stock import clear_alarm, lock_parts, move, raise_alarm, sync_alarm
 from resolvers.records import (
     apply_changes,
@@ -27,9 +28,6 @@ from resolvers.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from decimal import Decimal
-
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from resolvers.context import Context
@@ -37,7 +35,6 @@ if TYPE_CHECKING:
     from schema.parts.inputs import (
         PartFilter,
         PartInput,
-        PartLineInput,
         PartPatch,
         ReceiptLineInput,
     )
@@ -238,7 +235,7 @@ async def return_engineer_stock(
     actor = await ctx.actor()
     policy.require(actor, Action.PART_MANAGE)
     engineer_pk = decode_id(engineer_id, "User", field="engineerId")
-    wanted = parse_lines(lines).quantities
+    wanted = quantities(asked_lines(lines, prices=LinePrices.NONE))
     async with ctx.write("returnEngineerStock", actor=actor) as work:
         engineer = await work.session.get(User, engineer_pk)
         if engineer is None or engineer.role != Role.ENGINEER.value:
@@ -256,29 +253,3 @@ async def return_engineer_stock(
             )
         work.touched(encode_id("User", engineer_pk))
     return await _carried_by(ctx, engineer_pk)
-
-
-@dataclass(frozen=True)
-class PartLines:
-    """Lines of parts as asked: quantities per part (a part named twice is added up)
-    and the unit price given for a part (the last one given), with its field."""
-
-    quantities: dict[int, int]
-    prices: dict[int, tuple[Decimal, str]]
-
-
-def parse_lines(
-    lines: Sequence[PartLineInput | ReceiptLineInput], field: str = "lines"
-) -> PartLines:
-    """Part lines checked (ids decoded once, quantities in range) and added up per part."""
-    if not lines:
-        raise BadUserInput("must name at least one part", field=field)
-    decoded: list[tuple[int, int]] = []
-    prices: dict[int, tuple[Decimal, str]] = {}
-    for index, line in enumerate(lines):
-        pk = decode_id(line.part_id, "Part", field=f"{field}[{index}].partId")
-        decoded.append((pk, rules.quantity(line.quantity, f"{field}[{index}].quantity")))
-        price = getattr(line, "unit_price", None)
-        if price is not None:
-            prices[pk] = (price, f"{field}[{index}].unitPrice")
-    return PartLines(quantities=rules.merge_lines(decoded), prices=prices)

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import BadUserInput
 from domain.events import EventType
 from domain.parts import stock as rules
+from domain.parts.lines import LinePrices
 from domain.parts.stock import MovementKind
 from domain.tickets.lifecycle import Move
 from persistence.models import Part, TicketPart
 from persistence.queries import parts as part_rows
 from resolvers.ids import encode_id
-from resolvers.parts.catalogue import parse_lines, prices_of
+from resolvers.parts.catalogue import prices_of
+from resolvers.parts.lines import asked_lines, quantities
 from resolvers.parts.stock import lock_holdings, lock_parts, move
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, move_ticket
@@ -54,8 +56,9 @@ async def issue_parts_to_ticket(
     expected_version: int | None,
     idempotency_key: str | None,
 ) -> Any:
-    parsed = parse_lines(lines)
-    wanted, asked = parsed.quantities, parsed.prices
+    parsed = asked_lines(lines, prices=LinePrices.SELLING)
+    wanted = quantities(parsed)
+    asked = {line.part_id: (line.unit_price, line.price_field) for line in parsed}
 
     async def apply(change: Change) -> None:
         ticket = change.ticket
@@ -121,7 +124,7 @@ async def return_parts_from_ticket(
     expected_version: int | None,
     idempotency_key: str | None,
 ) -> Any:
-    wanted = parse_lines(lines).quantities
+    wanted = quantities(asked_lines(lines, prices=LinePrices.NONE))
 
     async def apply(change: Change) -> None:
         ticket = change.ticket

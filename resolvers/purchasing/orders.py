@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import policy, validation
 from domain.errors import NotFound
+from domain.parts.lines import LinePrices
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from domain.purchasing import orders as rules
@@ -29,6 +30,7 @@ from persistence.queries.purchasing import (
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
+from resolvers.parts.lines import asked_lines
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
 
@@ -66,14 +68,7 @@ async def create_purchase_order(ctx: Context, data: PurchaseOrderInput) -> Purch
     supplier = validation.text(data.supplier, "supplier")
     note = validation.optional_text(data.note, "note", max_length=2000)
     lines = rules.check_lines(
-        [
-            OrderLine(
-                decode_id(line.part_id, "Part", field=f"lines[{index}].partId"),
-                line.quantity,
-                line.unit_price,
-            )
-            for index, line in enumerate(data.lines)
-        ]
+        asked_lines(data.lines, prices=LinePrices.PURCHASE, each_part_once=True)
     )
     async with ctx.write("createPurchaseOrder", actor=actor) as work:
         session = work.session

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING
 from domain import policy, validation
 from domain.errors import BadUserInput, NotFound
 from domain.parts import stock as part_rules
+from domain.parts.lines import AskedLine, LinePrices
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from domain.sales.part_sales import (
-    SaleLineAsked,
     line_amount,
-    merge_sale_lines,
     sale_number,
     sale_total,
 )
@@ -29,6 +28,7 @@ from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, encode_id
 from resolvers.pagination import paginate
 from resolvers.parts.catalogue import prices_of
+from resolvers.parts.lines import asked_lines
 from resolvers.parts.stock import lock_parts, move
 from schema.sales.inputs import PartSaleFilter, PartSaleInput
 
@@ -39,21 +39,8 @@ if TYPE_CHECKING:
     from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Context
     from schema.pagination import Connection
-    from schema.parts.inputs import PartLineInput
 
 MAX_NOTE = 2000
-
-
-def _asked_lines(lines: list[PartLineInput]) -> list[SaleLineAsked]:
-    decoded = [
-        (
-            decode_id(line.part_id, "Part", field=f"lines[{i}].partId"),
-            line.quantity,
-            line.unit_price,
-        )
-        for i, line in enumerate(lines)
-    ]
-    return merge_sale_lines(decoded)
 
 
 async def _live_customer(session: AsyncSession, actor: Actor, pk: int) -> Customer:
@@ -66,7 +53,7 @@ async def _live_customer(session: AsyncSession, actor: Actor, pk: int) -> Custom
     return customer
 
 
-async def _lock(work: UnitOfWork, asked: list[SaleLineAsked]) -> dict[int, Part]:
+async def _lock(work: UnitOfWork, asked: list[AskedLine]) -> dict[int, Part]:
     """The parts sold, locked; a missing one is NOT_FOUND naming its line."""
     try:
         return await lock_parts(work, [line.part_id for line in asked])
@@ -82,7 +69,7 @@ async def create_part_sale(ctx: Context, data: PartSaleInput) -> PartSale:
     actor = await ctx.actor()
     policy.require(actor, Action.SALE_CREATE)
     customer_pk = decode_id(data.customer_id, "Customer", field="customerId")
-    asked = _asked_lines(data.lines)
+    asked = asked_lines(data.lines, prices=LinePrices.SELLING)
     note = validation.optional_text(data.note, "note", max_length=MAX_NOTE)
     async with ctx.write("createPartSale", actor=actor) as work:
         session = work.session

@@ -150,11 +150,6 @@ def test_under_warranty_parts_are_free_otherwise_charged() -> None:
 # -- lines and where issued parts come from -------------------------------------------------
 
 
-def test_a_part_named_twice_is_added_up_in_first_seen_order() -> None:
-    assert parts.merge_lines([(3, 1), (1, 2), (3, 4)]) == {3: 5, 1: 2}
-    assert list(parts.merge_lines([(3, 1), (1, 2), (3, 4)])) == [3, 1]
-
-
 @pytest.mark.parametrize(
     ("carried", "wanted", "split"), [(0, 3, (0, 3)), (2, 3, (2, 1)), (5, 3, (3, 0)), (3, 3, (3, 0))]
 )

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import BadUserInput, Conflict, Forbidden
+from domain.parts.lines import LinePrices, merge_part_lines
 from domain.purchasing import orders as po
 from domain.purchasing.orders import LineState, OrderLine, Step
 
@@ -81,8 +82,18 @@ def test_numbers() -> None:
 # -- lines -----------------------------------------------------------------------------
 
 
+def check_lines(lines: list[OrderLine]) -> list[OrderLine]:
+    """An order's lines read as the resolver reads them (domain.parts.lines), checked."""
+    asked = merge_part_lines(
+        [(line.part_id, line.quantity, line.unit_price) for line in lines],
+        prices=LinePrices.PURCHASE,
+        each_part_once=True,
+    )
+    return po.check_lines(asked)
+
+
 def test_lines_are_checked_and_prices_rounded_to_the_cent() -> None:
-    lines = po.check_lines(
+    lines = check_lines(
         [OrderLine(1, 5, Decimal("12.345")), OrderLine(2, 1, None), OrderLine(3, 2, Decimal("0"))]
     )
     assert lines == [
@@ -90,7 +101,7 @@ def test_lines_are_checked_and_prices_rounded_to_the_cent() -> None:
         OrderLine(2, 1, None),
         OrderLine(3, 2, Decimal("0.00")),
     ]
-    assert str(po.check_lines([OrderLine(1, 1, Decimal("-0"))])[0].unit_price) == "0.00"
+    assert str(check_lines([OrderLine(1, 1, Decimal("-0"))])[0].unit_price) == "0.00"
 
 
 @pytest.mark.parametrize(
@@ -110,7 +121,7 @@ def test_lines_are_checked_and_prices_rounded_to_the_cent() -> None:
 )
 def test_bad_lines_are_refused_by_name(lines: list[OrderLine], field: str) -> None:
     with pytest.raises(BadUserInput) as caught:
-        po.check_lines(lines)
+        check_lines(lines)
     assert caught.value.extensions["field"] == field
 
 
