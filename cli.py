@@ -214,7 +214,7 @@ def import_parts(
     ] = False,
 ) -> None:
     """The file through `resolvers.part_import.import_parts`, as the `--as` user."""
-    from domain.parts.imports import read_file
+    from domain.parts.import_files import read_file
     from resolvers.parts.imports import MAX_ROWS_CLI
 
     if file.stat().st_size > MAX_IMPORT_BYTES:

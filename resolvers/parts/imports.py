@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from domain import policy
 from domain.errors import BadUserInput
+from domain.parts import import_files
 from domain.parts import imports as reader
-from domain.parts.imports import FileFormat, ImportRow, RowError
+from domain.parts.import_files import FileFormat
+from domain.parts.imports import ImportRow, RowError
 from domain.parts.stock import MovementKind
 from domain.policy import Action
 from persistence.models import Part
@@ -133,9 +135,9 @@ async def import_content(
             raise BadUserInput(
                 "is not base64 (an XLSX file is sent in base64)", field="content"
             ) from None
-        table = reader.read_xlsx(data, max_rows=MAX_ROWS_API)
+        table = import_files.read_xlsx(data, max_rows=MAX_ROWS_API)
     else:
-        table = reader.read_csv(content, max_rows=MAX_ROWS_API)
+        table = import_files.read_csv(content, max_rows=MAX_ROWS_API)
     return await import_parts(ctx, actor, table, max_rows=MAX_ROWS_API, dry_run=dry_run)
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import strawberry
 
-from domain.parts.imports import FileFormat
+from domain.parts.import_files import FileFormat
 from resolvers.context import Info
 from resolvers.parts import imports as part_import
 from schema.parts.import_types import ImportColumn, ImportFormat, ImportResult

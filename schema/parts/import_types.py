@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.access import ANYONE
-from domain.parts.imports import FileFormat
+from domain.parts.import_files import FileFormat
 from resolvers import visibility
 from schema.rules import ReadRule
 

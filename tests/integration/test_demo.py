@@ -22,7 +22,7 @@ from domain.accounts.passwords import hash_password
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import AuditEntry, Base, User
-from resolvers import demo
+from resolvers import demo, demo_data, demo_steps
 from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.demo import DemoError, seed_demo
@@ -268,7 +268,7 @@ async def test_stock_came_by_movements_and_the_alarm_goes_off(
     encoder = await _part(services, schema, "SV-ENC-17")
     assert (encoder["onHand"], encoder["alarmThreshold"], encoder["belowAlarm"]) == (3, 2, False)
     assert _movements(encoder) == [("ADJUSTMENT", 3, 0, 3, "demo-office", None)]
-    assert encoder["movements"]["edges"][0]["node"]["reason"] == demo.OPENING_STOCK_REASON
+    assert encoder["movements"]["edges"][0]["node"]["reason"] == demo_data.OPENING_STOCK_REASON
 
     cable = await _part(services, schema, "CBL-ENC-5M")
     assert cable["onHand"] == 6
@@ -393,7 +393,7 @@ async def test_every_seeded_change_is_audited(services: Services, schema: Schema
 
 async def test_seeding_again_changes_nothing(services: Services) -> None:
     before = await _row_counts(services)
-    assert before["users"] == len(demo._USERS)
+    assert before["users"] == len(demo_data.USERS)
     assert await seed_demo(services) is False
     assert await _row_counts(services) == before
 
@@ -428,7 +428,8 @@ async def test_a_failing_operation_stops_the_load_with_its_message(
 ) -> None:
     # A minimum price above the list price: createPart refuses it.
     bad = ("SV-ENC-17", "伺服电机编码器", None, "pcs", None, "180", "320", "999", 2, 3)
-    monkeypatch.setattr(demo, "_PARTS", [bad, *demo._PARTS[1:]])
+    # The steps read the table where they are (resolvers.demo_steps).
+    monkeypatch.setattr(demo_steps, "PARTS", [bad, *demo_data.PARTS[1:]])
     services = await _services(fresh_url)
     try:
         with pytest.raises(DemoError) as failed:

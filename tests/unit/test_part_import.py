@@ -14,8 +14,10 @@ import openpyxl
 import pytest
 
 from domain.errors import BadUserInput
+from domain.parts import import_files as files
 from domain.parts import imports as pi
-from domain.parts.imports import FileFormat, ImportRow, RowError
+from domain.parts.import_files import FileFormat
+from domain.parts.imports import ImportRow, RowError
 from domain.parts.stock import MAX_QUANTITY, Prices
 from resolvers.parts.catalogue import CONVERTERS
 
@@ -240,7 +242,7 @@ def test_whole_numbers_refused(value: Any, reason: str) -> None:
     [(None, None), ("  x ", "x"), ("", None), (1001, "1001"), (1001.0, "1001"), (1.5, "1.5")],
 )
 def test_cells_as_text(value: Any, text: str | None) -> None:
-    assert pi.cell_text(value) == text
+    assert files.cell_text(value) == text
 
 
 # -- rows ----------------------------------------------------------------------------
@@ -405,7 +407,7 @@ def test_more_rows_than_allowed_are_refused() -> None:
 def test_the_utf8_sample_with_a_bom_reads_as_kingdee_writes_it() -> None:
     data = (DATA / "kingdee_parts_utf8bom.csv").read_bytes()
     assert data.startswith(codecs.BOM_UTF8)
-    parsed = parse(pi.read_file(data, max_rows=100))
+    parsed = parse(files.read_file(data, max_rows=100))
     assert parsed.errors == []
     assert parsed.header is not None and parsed.header.ignored == ["备注"]
     belt = parsed.rows[1]
@@ -420,7 +422,7 @@ def test_the_gbk_sample_reads_and_its_total_line_is_skipped() -> None:
     data = (DATA / "kingdee_parts_gbk.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
-    parsed = parse(pi.read_file(data, max_rows=100))
+    parsed = parse(files.read_file(data, max_rows=100))
     assert parsed.errors == []
     assert [row.part_number for row in parsed.rows] == ["K3.05.0001", "K3.05.0002", "K3.06.0001"]
     assert parsed.rows[0].fields["name"] == "冷却泵"
@@ -433,7 +435,7 @@ def test_the_gbk_sample_reads_and_its_total_line_is_skipped() -> None:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
 def test_csv_encodings(encoding: str) -> None:
     text = "物料代码,物料名称,数量\r\nP-1,深沟球轴承,5\r\n"
-    rows = pi.read_file(text.encode(encoding), max_rows=10)
+    rows = files.read_file(text.encode(encoding), max_rows=10)
     assert rows == [["物料代码", "物料名称", "数量"], ["P-1", "深沟球轴承", "5"]]
 
 
@@ -441,19 +443,19 @@ def test_csv_encodings(encoding: str) -> None:
 def test_csv_delimiters_are_found_on_the_first_line(delimiter: str) -> None:
     text = delimiter.join(["代码", "名称", "销售单价"]) + "\nP-1" + delimiter + "a" + delimiter
     text += '"1,200.00"\n'
-    rows = pi.read_csv(text, max_rows=10)
+    rows = files.read_csv(text, max_rows=10)
     assert rows[1] == ["P-1", "a", "1,200.00"]
 
 
 def test_a_quoted_cell_over_two_lines_is_one_row() -> None:
-    rows = pi.read_csv('代码,名称\nP-1,"two\nlines"\nP-2,b\n', max_rows=10)
+    rows = files.read_csv('代码,名称\nP-1,"two\nlines"\nP-2,b\n', max_rows=10)
     parsed = parse(rows)
     assert [(row.row, row.fields["name"]) for row in parsed.rows] == [(2, "two\nlines"), (3, "b")]
 
 
 def test_bytes_that_are_no_text_are_refused() -> None:
     with pytest.raises(BadUserInput, match="neither UTF-8 nor GBK"):
-        pi.read_file(b"\x81\x20\xff\xfe\x00abc", max_rows=10, format=FileFormat.CSV)
+        files.read_file(b"\x81\x20\xff\xfe\x00abc", max_rows=10, format=FileFormat.CSV)
 
 
 def xlsx(rows: list[list[Any]]) -> bytes:
@@ -478,8 +480,8 @@ def test_an_xlsx_workbook_reads_with_its_typed_cells_and_row_numbers() -> None:
             ["K3.01.0003", "坏行", -1, None, 1.5],
         ]
     )
-    assert pi.sniff_format(data) is FileFormat.XLSX
-    parsed = parse(pi.read_file(data, max_rows=10))
+    assert files.sniff_format(data) is FileFormat.XLSX
+    parsed = parse(files.read_file(data, max_rows=10))
     assert [(row.row, row.part_number, row.quantity) for row in parsed.rows] == [
         (2, "K3.01.0001", 120),
         (4, "10086", 8),
@@ -494,7 +496,7 @@ def test_an_xlsx_workbook_reads_with_its_typed_cells_and_row_numbers() -> None:
 
 def test_an_xlsx_read_stops_past_the_row_limit() -> None:
     data = xlsx([["代码", "名称"]] + [[f"P-{i}", "x"] for i in range(50)])
-    rows = pi.read_xlsx(data, max_rows=10)
+    rows = files.read_xlsx(data, max_rows=10)
     assert len(rows) == 12  # the header, the 10 allowed and one more to refuse on
     with pytest.raises(BadUserInput, match="more than 10 rows"):
         parse(rows, max_rows=10)
@@ -507,7 +509,7 @@ def test_a_far_away_row_keeps_its_number_and_costs_no_padding() -> None:
         workbook.active.cell(row=200_000, column=column, value=value)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    rows = pi.read_xlsx(buffer.getvalue(), max_rows=10)
+    rows = files.read_xlsx(buffer.getvalue(), max_rows=10)
     assert len(rows) == 200_000
     assert sum(1 for row in rows if row) == 2  # the blank ones are kept as () only
     parsed = parse(rows)
@@ -518,27 +520,27 @@ def test_a_far_away_row_keeps_its_number_and_costs_no_padding() -> None:
 
 def test_a_file_longer_than_a_spreadsheet_is_refused() -> None:
     with pytest.raises(BadUserInput, match="more than 1048576 rows, blank ones included"):
-        pi.read_csv("代码,名称\n" + "\n" * pi.MAX_LINES, max_rows=10)
+        files.read_csv("代码,名称\n" + "\n" * files.MAX_LINES, max_rows=10)
 
 
 def test_what_is_no_xlsx_is_refused() -> None:
     with pytest.raises(BadUserInput, match=r"not an \.xlsx workbook"):
-        pi.read_xlsx(b"code,name\n", max_rows=10)
+        files.read_xlsx(b"code,name\n", max_rows=10)
     with pytest.raises(BadUserInput, match=r"not a readable \.xlsx"):
-        pi.read_xlsx(b"PK\x03\x04 this is no zip", max_rows=10)
+        files.read_xlsx(b"PK\x03\x04 this is no zip", max_rows=10)
 
 
 def test_an_xlsx_unpacking_to_too_much_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
     data = xlsx([["代码", "名称"], ["P-1", "x"]])
-    monkeypatch.setattr(pi, "MAX_XLSX_UNPACKED", 1000)
+    monkeypatch.setattr(files, "MAX_XLSX_UNPACKED", 1000)
     with pytest.raises(BadUserInput, match="unpacks to too much"):
-        pi.read_xlsx(data, max_rows=10)
+        files.read_xlsx(data, max_rows=10)
 
 
 def test_an_old_xls_workbook_is_refused_with_the_way_out() -> None:
     old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
     with pytest.raises(BadUserInput, match=r"old Excel \.xls.*\.xlsx or CSV"):
-        pi.read_file(old, max_rows=10)
+        files.read_file(old, max_rows=10)
 
 
 # -- prices, stock, refusals ----------------------------------------------------------
