@@ -100,5 +100,5 @@ async def set_deleted(
             if before_restore is not None:
                 await before_restore(work.session, row)
             restore(row)
-        work.touched(encode_id(type_name, row.id))  # type: ignore[attr-defined]
+        work.touched(encode_id(type_name, row.id))
     return row

@@ -9,12 +9,12 @@ from domain.errors import BadUserInput, NotFound
 from domain.policy import Action
 from persistence.models import Agent, Contact, Customer
 from resolvers.ids import decode_id, encode_id
-from resolvers.records import apply_changes, get_for_update, required, soft_delete
+from resolvers.records import apply_changes, changed_fields, get_for_update, required, soft_delete
 
 if TYPE_CHECKING:
     from domain.roles import Actor
     from resolvers.context import Context, UnitOfWork
-    from schema.directory.inputs import ContactInput
+    from schema.directory.inputs import ContactInput, ContactPatch
 
 MAX_CONTACTS = 50
 
@@ -68,7 +68,8 @@ async def add_contact(
     return contact
 
 
-async def update_contact(ctx: Context, contact_id: str, data: ContactInput) -> Contact:
+async def update_contact(ctx: Context, contact_id: str, data: ContactPatch) -> Contact:
+    """Only the fields given change (a contact's name cannot be cleared)."""
     actor = await ctx.actor()
     async with ctx.write("updateContact", actor=actor) as work:
         contact = await get_for_update(
@@ -77,7 +78,7 @@ async def update_contact(ctx: Context, contact_id: str, data: ContactInput) -> C
         await _check_owner(work, actor, contact)
         apply_changes(
             contact,
-            vars(data),
+            changed_fields(data),
             {
                 "name": required(lambda v: validation.text(v, "name", max_length=100), "name"),
                 "department": lambda v: validation.optional_text(v, "department", max_length=100),

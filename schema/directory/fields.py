@@ -13,6 +13,7 @@ from schema.directory.inputs import (
     AgentPatch,
     CommunicationInput,
     ContactInput,
+    ContactPatch,
     CustomerFilter,
     CustomerInput,
     CustomerPatch,
@@ -122,7 +123,7 @@ class DirectoryMutations:
         return await contacts.add_contact(info.context, customer_id, agent_id, input)
 
     @strawberry.mutation
-    async def update_contact(self, info: Info, id: ID, input: ContactInput) -> Contact:
+    async def update_contact(self, info: Info, id: ID, input: ContactPatch) -> Contact:
         return await contacts.update_contact(info.context, id, input)
 
     @strawberry.mutation

@@ -27,6 +27,16 @@ class ContactInput:
     email: str | None = None
 
 
+@strawberry.input(description="Only the fields given change; an explicit null clears a field.")
+class ContactPatch:
+    __writes__ = "Contact"  # what it writes, field by field (schema.rules)
+
+    name: str | None = UNSET
+    department: str | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+
+
 @strawberry.input
 class AgentInput:
     __writes__ = "Agent"  # what it writes, field by field (schema.rules)

@@ -99,7 +99,7 @@ mutation M($customerId: ID, $agentId: ID, $input: ContactInput!) {{
   addContact(customerId: $customerId, agentId: $agentId, input: $input) {{ {CONTACT} }}
 }}"""
 UPDATE_CONTACT = f"""
-mutation M($id: ID!, $input: ContactInput!) {{
+mutation M($id: ID!, $input: ContactPatch!) {{
   updateContact(id: $id, input: $input) {{ {CONTACT} }}
 }}"""
 REMOVE_CONTACT = f"mutation M($id: ID!) {{ removeContact(id: $id) {{ {CONTACT} }} }}"

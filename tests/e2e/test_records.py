@@ -254,6 +254,13 @@ def test_contacts_add_update_remove(server: Server) -> None:
     updated = server.admin(rh.UPDATE_CONTACT, patch)["updateContact"]
     assert updated["name"] == "Second Renamed"
     assert updated["email"] == "s@example.com"
+    assert updated["phone"] == "13700000000"  # not given, so kept
+    cleared = {"id": added["id"], "input": {"phone": None}}
+    assert server.admin(rh.UPDATE_CONTACT, cleared)["updateContact"]["phone"] is None
+    refused = server.gql(
+        rh.UPDATE_CONTACT, {"id": added["id"], "input": {"name": None}}, server.admin_token
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     query = "query Q($id: ID!) { customer(id: $id) { contacts { id name } } }"
     names = [c["name"] for c in server.admin(query, {"id": customer["id"]})["customer"]["contacts"]]
     assert names == ["First", "Second Renamed"]
