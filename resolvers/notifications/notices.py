@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain.events import EventFacts, EventType
+from domain.notifications.kinds import NotificationKind
 from persistence.events import NewEvent, ticket_snapshot
 from persistence.models import Notification, Ticket
 from persistence.queries.notifications import notifications_of, open_notifications
@@ -18,24 +19,6 @@ if TYPE_CHECKING:
     from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Context
     from schema.pagination import Connection
-
-
-class Kind:
-    DISPATCHED = "DISPATCHED"  # to the engineer: a new ticket for you
-    REASSIGNED_AWAY = "REASSIGNED_AWAY"  # to the engineer who lost the ticket
-    DECLINED = "DECLINED"  # to the dispatcher: the engineer declined
-    CLOSE_REQUESTED = "CLOSE_REQUESTED"  # to the customer: please confirm
-    CLOSE_REJECTED = "CLOSE_REJECTED"  # to the dispatcher and engineer
-    AWAITING_FINAL_CONFIRMATION = "AWAITING_FINAL_CONFIRMATION"  # to the back office
-    CANCELLED = "CANCELLED"  # to the engineer
-    STOCK_ALARM = "STOCK_ALARM"  # to ADMIN and BACK_OFFICE: a part at or below its threshold
-    OUTING_REQUESTED = "OUTING_REQUESTED"  # to ADMIN and BACK_OFFICE: an outing to decide
-    OUTING_APPROVED = "OUTING_APPROVED"  # to the engineer
-    OUTING_REJECTED = "OUTING_REJECTED"  # to the engineer
-    EXPENSE_CLAIMED = "EXPENSE_CLAIMED"  # to ADMIN and BACK_OFFICE: a claim to settle
-    EXPENSE_APPROVED = "EXPENSE_APPROVED"  # to the engineer
-    EXPENSE_PAID = "EXPENSE_PAID"  # to the engineer
-    EXPENSE_REJECTED = "EXPENSE_REJECTED"  # to the engineer
 
 
 def _event(work: UnitOfWork, row: Notification, ticket: Ticket | None) -> None:
@@ -71,7 +54,7 @@ async def notify(
     work: UnitOfWork,
     ticket: Ticket | None,
     user_ids: Iterable[int | None],
-    kind: str,
+    kind: NotificationKind,
     message: str,
     *,
     part_id: int | None = None,
@@ -100,7 +83,7 @@ async def notify(
 async def settle(
     work: UnitOfWork,
     ticket: Ticket | None,
-    kinds: Iterable[str] | None = None,
+    kinds: Iterable[NotificationKind] | None = None,
     *,
     user_id: int | None = None,
     part_id: int | None = None,

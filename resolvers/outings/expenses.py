@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain import policy, validation
 from domain.errors import NotFound
+from domain.notifications.kinds import NotificationKind
 from domain.outings import requests as rules
 from domain.outings.requests import ExpenseMove, ExpenseStatus, OutingStatus
 from domain.policy import Action
@@ -19,7 +20,7 @@ from persistence.queries.outings import claim_waiting, expense_request_id, ticke
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
-from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.notifications.notices import notify, settle
 from resolvers.outings.requests import APPROVERS, MAX_NOTE
 from resolvers.records import get_for_update
 
@@ -61,7 +62,7 @@ async def _tell(
     message = f"{row.kind.lower()} expense of {amount} {done}"
     await notify(work, None, [request.engineer_id], kind, message, outing_request_id=request.id)
     if not await claim_waiting(work.session, request.id):
-        await settle(work, None, [Kind.EXPENSE_CLAIMED], outing_request_id=request.id)
+        await settle(work, None, [NotificationKind.EXPENSE_CLAIMED], outing_request_id=request.id)
 
 
 async def claim_expense(
@@ -89,7 +90,12 @@ async def claim_expense(
             f"{actor.username} claims {claimed} ({row.kind.lower()}, receipt {cleaned_receipt})"
         )
         await notify(
-            work, None, approvers, Kind.EXPENSE_CLAIMED, message, outing_request_id=request.id
+            work,
+            None,
+            approvers,
+            NotificationKind.EXPENSE_CLAIMED,
+            message,
+            outing_request_id=request.id,
         )
     return row
 
@@ -106,7 +112,7 @@ async def approve_expense(ctx: Context, expense_id: str, amount: Decimal | None)
         row.approved_by_id, row.approved_at = actor.user_id, utcnow()
         work.touched(encode_id("OutingExpense", row.id))
         work.detail = {"amount": str(row.approved_amount)}
-        await _tell(work, row, request, Kind.EXPENSE_APPROVED, "approved")
+        await _tell(work, row, request, NotificationKind.EXPENSE_APPROVED, "approved")
     return row
 
 
@@ -120,7 +126,7 @@ async def pay_expense(ctx: Context, expense_id: str) -> OutingExpense:
         row.paid_by_id, row.paid_at = actor.user_id, utcnow()
         work.touched(encode_id("OutingExpense", row.id))
         work.detail = {"amount": str(row.paid_amount)}
-        await _tell(work, row, request, Kind.EXPENSE_PAID, "paid")
+        await _tell(work, row, request, NotificationKind.EXPENSE_PAID, "paid")
     return row
 
 
@@ -134,5 +140,5 @@ async def reject_expense(ctx: Context, expense_id: str, note: str) -> OutingExpe
         row.rejection_note, row.rejected_by_id, row.rejected_at = cleaned, actor.user_id, utcnow()
         work.touched(encode_id("OutingExpense", row.id))
         work.detail = {"note": cleaned}
-        await _tell(work, row, request, Kind.EXPENSE_REJECTED, f"rejected: {cleaned}")
+        await _tell(work, row, request, NotificationKind.EXPENSE_REJECTED, f"rejected: {cleaned}")
     return row

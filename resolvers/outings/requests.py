@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from domain import policy, validation
 from domain.errors import NotFound
 from domain.events import EventType
+from domain.notifications.kinds import NotificationKind
 from domain.outings import requests as rules
 from domain.outings.requests import ExpenseKind, ExpenseStatus, OutingStatus
 from domain.parts.lines import AskedLine, LinePrices
@@ -37,7 +38,7 @@ from persistence.queries.outings import live_part_ids, request_expenses, request
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
-from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.notifications.notices import notify, settle
 from resolvers.parts.lines import asked_lines
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
@@ -127,10 +128,10 @@ async def _conclude(
     request_id = encode_id("OutingRequest", row.id)
     work.touched(request_id)
     work.detail = {"status": decision.value, **({"note": note} if note else {})}
-    await settle(work, ticket, [Kind.OUTING_REQUESTED], outing_request_id=row.id)
+    await settle(work, ticket, [NotificationKind.OUTING_REQUESTED], outing_request_id=row.id)
     told = {
-        OutingStatus.APPROVED: (Kind.OUTING_APPROVED, "approved"),
-        OutingStatus.REJECTED: (Kind.OUTING_REJECTED, "rejected"),
+        OutingStatus.APPROVED: (NotificationKind.OUTING_APPROVED, "approved"),
+        OutingStatus.REJECTED: (NotificationKind.OUTING_REJECTED, "rejected"),
     }.get(decision)
     if told is not None:
         kind, verb = told
@@ -197,7 +198,7 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
             work,
             ticket,
             approvers,
-            Kind.OUTING_REQUESTED,
+            NotificationKind.OUTING_REQUESTED,
             f"{who} asks to go out for {ticket.number}",
             outing_request_id=row.id,
         )

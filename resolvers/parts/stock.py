@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.errors import NotFound
+from domain.notifications.kinds import NotificationKind
 from domain.parts import stock as rules
 from domain.parts.stock import AlarmChange, MovementKind
 from domain.roles import Role
@@ -23,7 +24,7 @@ from persistence.queries import parts as part_rows
 from persistence.queries.tickets import user_ids_with_roles
 from persistence.types import utcnow
 from resolvers.ids import encode_id
-from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.notifications.notices import notify, settle
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -167,9 +168,9 @@ async def raise_alarm(work: UnitOfWork, part: Part) -> None:
         f"Stock alarm: {part.part_number} {part.name}: {part.on_hand} {part.unit} left "
         f"(threshold {part.alarm_threshold})"
     )
-    await notify(work, None, recipients, Kind.STOCK_ALARM, message, part_id=part.id)
+    await notify(work, None, recipients, NotificationKind.STOCK_ALARM, message, part_id=part.id)
 
 
 async def clear_alarm(work: UnitOfWork, part: Part) -> None:
     """Every open alarm of the part, handled (on every recipient's sessions)."""
-    await settle(work, None, [Kind.STOCK_ALARM], part_id=part.id)
+    await settle(work, None, [NotificationKind.STOCK_ALARM], part_id=part.id)

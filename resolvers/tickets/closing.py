@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import validation
 from domain.events import EventType
+from domain.notifications.kinds import NotificationKind
 from domain.roles import Role
 from domain.tickets.lifecycle import (
     FINAL_CONFIRMERS,
@@ -14,7 +15,7 @@ from domain.tickets.lifecycle import (
 )
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
-from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
 
@@ -41,7 +42,11 @@ async def request_close(
         )
         customers = await ticket_rows.customer_user_ids(change.session, row.customer_id)
         await notify(
-            change.work, row, customers, Kind.CLOSE_REQUESTED, f"{row.number}: please confirm"
+            change.work,
+            row,
+            customers,
+            NotificationKind.CLOSE_REQUESTED,
+            f"{row.number}: please confirm",
         )
 
     return await move_ticket(
@@ -83,7 +88,7 @@ async def confirm_close(
             change.customer,
             onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
         )
-        await settle(change.work, row, [Kind.CLOSE_REQUESTED])
+        await settle(change.work, row, [NotificationKind.CLOSE_REQUESTED])
         office = await ticket_rows.user_ids_with_roles(
             change.session, [Role.BACK_OFFICE], handling=row.kind
         )
@@ -95,7 +100,7 @@ async def confirm_close(
             change.work,
             row,
             office,
-            Kind.AWAITING_FINAL_CONFIRMATION,
+            NotificationKind.AWAITING_FINAL_CONFIRMATION,
             f"{row.number} awaits final confirmation",
         )
 
@@ -131,12 +136,12 @@ async def reject_close(
             reason=cleaned,
             onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
         )
-        await settle(change.work, row, [Kind.CLOSE_REQUESTED])
+        await settle(change.work, row, [NotificationKind.CLOSE_REQUESTED])
         await notify(
             change.work,
             row,
             [row.dispatched_by_id, row.assignee_id],
-            Kind.CLOSE_REJECTED,
+            NotificationKind.CLOSE_REJECTED,
             f"{row.number}: closing rejected: {cleaned}",
         )
 
@@ -156,7 +161,7 @@ async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | N
         change.ticket.closed_at = utcnow()
         await flush_version(change)
         emit_ticket_event(change.work, EventType.TICKET_CLOSED, change.ticket, change.customer)
-        await settle(change.work, change.ticket, [Kind.AWAITING_FINAL_CONFIRMATION])
+        await settle(change.work, change.ticket, [NotificationKind.AWAITING_FINAL_CONFIRMATION])
 
     return await move_ticket(
         ctx,
@@ -182,7 +187,11 @@ async def cancel_ticket(
         )
         await settle(change.work, row)
         await notify(
-            change.work, row, [row.assignee_id], Kind.CANCELLED, f"{row.number} was cancelled"
+            change.work,
+            row,
+            [row.assignee_id],
+            NotificationKind.CANCELLED,
+            f"{row.number} was cancelled",
         )
 
     return await move_ticket(

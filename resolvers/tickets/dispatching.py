@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from domain import validation
 from domain.errors import BadUserInput
 from domain.events import EventType
+from domain.notifications.kinds import NotificationKind
 from domain.roles import Role
 from domain.tickets.lifecycle import (
     Move,
@@ -19,7 +20,7 @@ from persistence.models import User
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.ids import decode_id
-from resolvers.notifications.notices import Kind, notify, settle
+from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
 
@@ -74,13 +75,19 @@ async def dispatch_ticket(
             previous_assignee_id=previous if reassigned else None,
             note=cleaned_note,
         )
-        await settle(work, row, [Kind.DECLINED, Kind.CLOSE_REJECTED])
+        await settle(work, row, [NotificationKind.DECLINED, NotificationKind.CLOSE_REJECTED])
         if reassigned:
-            await settle(work, row, [Kind.DISPATCHED], user_id=previous)
+            await settle(work, row, [NotificationKind.DISPATCHED], user_id=previous)
             await notify(
-                work, row, [previous], Kind.REASSIGNED_AWAY, f"{row.number} was reassigned"
+                work,
+                row,
+                [previous],
+                NotificationKind.REASSIGNED_AWAY,
+                f"{row.number} was reassigned",
             )
-        await notify(work, row, [engineer_pk], Kind.DISPATCHED, f"{row.number} dispatched to you")
+        await notify(
+            work, row, [engineer_pk], NotificationKind.DISPATCHED, f"{row.number} dispatched to you"
+        )
 
     return await move_ticket(
         ctx,
@@ -102,7 +109,9 @@ async def acknowledge_ticket(
         emit_ticket_event(
             change.work, EventType.TICKET_ACKNOWLEDGED, change.ticket, change.customer
         )
-        await settle(change.work, change.ticket, [Kind.DISPATCHED], user_id=change.actor.user_id)
+        await settle(
+            change.work, change.ticket, [NotificationKind.DISPATCHED], user_id=change.actor.user_id
+        )
 
     return await move_ticket(
         ctx,
@@ -138,12 +147,12 @@ async def decline_ticket(
             previous_assignee_id=engineer,
             reason=cleaned,
         )
-        await settle(change.work, row, [Kind.DISPATCHED], user_id=engineer)
+        await settle(change.work, row, [NotificationKind.DISPATCHED], user_id=engineer)
         await notify(
             change.work,
             row,
             [row.dispatched_by_id],
-            Kind.DECLINED,
+            NotificationKind.DECLINED,
             f"{row.number} was declined: {cleaned}",
         )
 
