@@ -75,7 +75,7 @@ class ReadRule:
 
     def __post_init__(self) -> None:
         if not self.structural and (self.rows is None) == (not self.part_of):
-            raise TypeError("a read rule names its rows or what it is part of, not both")
+            raise TypeError("a read rule names exactly one of its rows and what it is part of")
         audiences: dict[str, Audience] = {}
         for audience, names in self.fields.items():
             for name in names:
@@ -154,6 +154,9 @@ def _admitted(
 def _shape(target: _Target, info: Any, result: Any) -> Any:
     if result is None:
         return None
+    actor = _reader(info)
+    if actor is not None and target.rows.sees_all(actor):
+        return result  # the common case (the office): nothing to look at per row
     if target.shape == "one":
         items = [result]
     elif target.shape == "list":

@@ -213,9 +213,9 @@ def test_a_hidden_field_must_be_nullable_and_rules_name_real_fields() -> None:
 def test_a_rule_gives_each_field_one_audience_and_names_rows_or_a_parent() -> None:
     with pytest.raises(TypeError, match="two audiences"):
         ReadRule(rows=ODD_ROWS, fields={ANYONE: ("a",), OFFICE_ONLY: ("a",)})
-    with pytest.raises(TypeError, match="not both"):
+    with pytest.raises(TypeError, match="exactly one"):
         ReadRule(rows=ODD_ROWS, part_of=("Thing",), fields={ANYONE: ("a",)})
-    with pytest.raises(TypeError, match="not both"):
+    with pytest.raises(TypeError, match="exactly one"):
         ReadRule(fields={ANYONE: ("a",)})
 
 
