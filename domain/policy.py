@@ -78,8 +78,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.DEVICE_UPDATE: OFFICE | {AG},
     Action.DEVICE_DELETE: frozenset({A, BO}),
     Action.AUDIT_READ: frozenset({A}),
-    # The catalogue is read by all (agents and customers quote from it); its cost,
-    # minimum and average prices only by staff (domain.parts.sees_cost_prices).
+    # The catalogue is read by all (agents and customers quote from it); which of its
+    # prices each reader sees is the Part type's read rule (schema/parts/types.py).
     Action.PART_READ: EVERYONE,
     # Catalogue upkeep, stock corrections and imports are back-office work.
     Action.PART_MANAGE: frozenset({A, BO}),

@@ -30,5 +30,5 @@ class Actor:
     role: Role
     customer_id: int | None = None
     agent_id: int | None = None
-    # The ticket kinds this user may handle (see domain.ticket_access); None: all kinds.
+    # The ticket kinds this user may handle (see domain.tickets.access); None: all kinds.
     ticket_kinds: frozenset[str] | None = None

@@ -3,7 +3,7 @@ column is which field, each row parsed and checked like `createPart` input, and 
 bad row named by its spreadsheet row number (the header is row 1).
 
 Pure: bytes or text in, typed rows or (row, reason) errors out. The field checks are
-the catalogue's own converters (`resolvers.parts.CONVERTERS`), handed in by the caller,
+the catalogue's own converters (`resolvers.parts.catalogue.CONVERTERS`), handed in by the caller,
 so a file row is refused exactly where the same value typed into `createPart` would be.
 """
 

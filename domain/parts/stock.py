@@ -12,7 +12,6 @@ from enum import StrEnum
 
 from domain.errors import BadUserInput
 from domain.money import times, to_cent
-from domain.roles import STAFF, Actor
 
 # Quantities of one line or one adjustment; a guard against typos, not a business rule.
 MAX_QUANTITY = 1_000_000
@@ -32,12 +31,6 @@ class MovementKind(StrEnum):
 class AlarmChange(StrEnum):
     RAISED = "RAISED"
     CLEARED = "CLEARED"
-
-
-def sees_cost_prices(actor: Actor) -> bool:
-    """Cost, minimum and average purchase prices are for staff; customers and agents
-    never see them."""
-    return actor.role in STAFF
 
 
 def quantity(value: int, field: str) -> int:

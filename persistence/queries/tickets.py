@@ -18,7 +18,7 @@ from persistence.queries.common import search_clause
 
 
 def tickets_in_scope(stmt: Select[Any], actor: Actor, kinds: Iterable[TicketKind]) -> Select[Any]:
-    """What `domain.ticket_access.can_see` admits, as a WHERE clause."""
+    """What `domain.tickets.access.can_see` admits, as a WHERE clause."""
     kinds = list(kinds)
     stmt = stmt.where(Ticket.kind.in_([k.value for k in kinds]) if kinds else false())
     if actor.role in DISPATCHERS:

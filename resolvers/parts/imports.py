@@ -84,7 +84,7 @@ async def import_parts(
     dry_run: bool = False,
     source: str | None = None,
 ) -> ImportSummary:
-    """Applies the file's rows (as `domain.part_import.read_file` gives them) or none of
+    """Applies the file's rows (as `domain.parts.import_files.read_file` gives them) or none of
     them: any bad row raises BAD_USER_INPUT listing every bad row, nothing written."""
     policy.require(actor, Action.PART_MANAGE)
     parsed = reader.parse_table(table, CONVERTERS, max_rows=max_rows)

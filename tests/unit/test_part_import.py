@@ -1,4 +1,4 @@
-"""Reading a parts file (domain.part_import): Kingdee and English headers, numbers as
+"""Reading a parts file (domain.parts.imports, domain.parts.import_files): Kingdee and English headers, numbers as
 spreadsheets write them, UTF-8/GBK CSV and XLSX, every row error with its spreadsheet
 row number, the catalogue's own checks, prices of new and existing parts, refusals."""
 

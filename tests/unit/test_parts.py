@@ -10,7 +10,6 @@ import pytest
 from domain.errors import BadUserInput
 from domain.parts import stock as parts
 from domain.parts.stock import AlarmChange, Prices
-from domain.roles import Actor, Role
 
 D = Decimal
 PRICES = Prices(cost=D("60.00"), list=D("100.00"), minimum=D("80.00"))
@@ -157,13 +156,3 @@ def test_parts_used_come_from_the_engineer_first_then_the_warehouse(
     carried: int, wanted: int, split: tuple[int, int]
 ) -> None:
     assert parts.split_issue(carried, wanted) == split
-
-
-# -- who sees cost prices ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("role", list(Role))
-def test_only_staff_see_cost_prices(role: Role) -> None:
-    actor = Actor(user_id=1, username="u", role=role)
-    staff = {Role.ADMIN, Role.BACK_OFFICE, Role.CUSTOMER_SERVICE, Role.ENGINEER}
-    assert parts.sees_cost_prices(actor) is (role in staff)

@@ -1,4 +1,4 @@
-"""Who sees which ticket (and ticket event): domain.ticket_access, checked against SPEC.md.
+"""Who sees which ticket (and ticket event): domain.tickets.access, checked against SPEC.md.
 
 "an engineer sees the tickets assigned to them; a customer sees its own records; an agent
 its own customers. Ticket kinds can be restricted per role or per user." Dispatchers'
