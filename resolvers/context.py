@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,11 @@ class Services:
     relay: Relay | None = None
 
 
+# Per task, so per operation: a websocket's context serves many operations for hours,
+# and what one mutation wrote must not show in another operation's answers.
+_OWN_WRITES: ContextVar[frozenset[str]] = ContextVar("own_writes", default=frozenset())
+
+
 class Context:
     def __init__(self, services: Services, connection: HTTPConnection) -> None:
         self.services = services
@@ -53,10 +59,6 @@ class Context:
         # Who reads the results when no token authenticated the request: the user a
         # `login` in it signed in (their own account is theirs to read in full).
         self._signed_in: Actor | None = None
-        # Global ids of what this request's mutations changed: the response to a change
-        # shows it to its author even when the change took it out of their sight (an
-        # engineer declining a ticket sees the ticket they just gave back).
-        self.own_writes: set[str] = set()
         self._actor_lock = asyncio.Lock()
         self._token_expires_at: datetime | None = None
 
@@ -111,6 +113,16 @@ class Context:
         return self._actor
 
     @property
+    def own_writes(self) -> frozenset[str]:
+        """Global ids of what this operation's mutations changed: the answer to a change
+        shows it to its author even when the change took it out of their sight (an
+        engineer declining a ticket gets back the ticket they gave back)."""
+        return _OWN_WRITES.get()
+
+    def wrote(self, *global_ids: str) -> None:
+        _OWN_WRITES.set(_OWN_WRITES.get() | frozenset(global_ids))
+
+    @property
     def reader(self) -> Actor | None:
         """Whose read rules shape the results (schema.rules): the authenticated user, or
         the one a `login` in this request signed in; None for nobody (then nothing shows)."""
@@ -151,7 +163,7 @@ class Context:
             ip=self.ip,
         ) as work:
             yield work
-        self.own_writes.update(work.record_ids)
+        self.wrote(*work.record_ids)
         if work.written and self.services.relay is not None:
             await self.services.relay.announce(work.written[-1].sequence)
 

@@ -55,7 +55,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
         async with ctx.write("createTicket", actor=actor) as work:
             session = work.session
             if key and (replay := await stored_result(session, actor, key, "createTicket")):
-                ctx.own_writes.add(encode_id("Ticket", replay.id))
+                ctx.wrote(encode_id("Ticket", replay.id))
                 return replay
             if kind not in actor_kinds(actor):
                 raise Forbidden(f"this account does not handle {kind} tickets")

@@ -85,5 +85,5 @@ async def idempotent(
             replay = await stored_result(session, actor, key, operation, ticket_pk)
         if replay is None:  # pragma: no cover - the winner committed before we failed
             raise Conflict("a concurrent request with this key failed; retry") from None
-        ctx.own_writes.add(encode_id("Ticket", replay.id))
+        ctx.wrote(encode_id("Ticket", replay.id))
         return replay

@@ -84,7 +84,7 @@ async def move_ticket(
             # Looked up under the row lock: a concurrent retry with the same key waits for
             # the first to commit, then finds its result here.
             if key and (replay := await stored_result(session, actor, key, operation, pk)):
-                ctx.own_writes.add(encode_id("Ticket", pk))
+                ctx.wrote(encode_id("Ticket", pk))
                 return replay
             customer = await session.get(Customer, row.customer_id) if row else None
             if row is None or customer is None:

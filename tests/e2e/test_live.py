@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import pg_admin_url  # tests/conftest.py: skip, or fail under CI=true
+from gql.transport.exceptions import TransportQueryError
 
 from . import records_helpers as rh
 from . import ticket_helpers as th
@@ -304,6 +305,34 @@ async def test_reassign_takes_the_ticket_away_live(server: Server) -> None:
         # ticket is no longer shown in them.
         later_notes = [n for n in notes if of_ticket(tid)(n) and n["sequence"] > away["sequence"]]
         assert later_notes and all(n["ticket"] is None for n in later_notes), notes
+
+
+DECLINE = """
+mutation M($id: ID!, $reason: String!) {
+  declineTicket(id: $id, reason: $reason) { id status assignee { id } }
+}"""
+
+
+async def test_what_a_mutation_wrote_shows_in_its_answer_only(server: Server) -> None:
+    """The engineer declines over the websocket its subscription runs on: the answer
+    shows the ticket it gave back, the event of the decline (another operation on the
+    same connection) does not, the ticket being no longer its."""
+    customer, dispatcher = people(server)
+    engineer = server.make_user("ENGINEER")
+    tid = th.create_ticket(server, dispatcher.token, customer["id"])["id"]
+    th.dispatch(server, dispatcher.token, tid, engineer.id)
+    async with Api(server) as api, live(server, engineer.token, label="eng") as phone:
+        since = (await history(api, tid))[-1]["sequence"]
+        events = phone.stream(TICKET_EVENTS, {"since": since})
+        answer = await phone.execute(DECLINE, {"id": tid, "reason": "not my area"})
+        assert answer["declineTicket"] == {"id": tid, "status": "NEW", "assignee": None}
+        declined = await events.next(WAIT, "TICKET_DECLINED")
+        assert (declined["type"], declined["ticketId"]) == ("TICKET_DECLINED", tid)
+        assert declined["ticket"] is None
+        # Nor does a later operation on the same connection.
+        with pytest.raises(TransportQueryError) as refused:
+            await phone.execute("query Q($id: ID!) { ticket(id: $id) { id } }", {"id": tid})
+        assert (refused.value.errors or [{}])[0]["extensions"]["code"] == "NOT_FOUND"
 
 
 # -- 3. reconnecting with `since` ----------------------------------------------------------
