@@ -55,6 +55,7 @@ class Context:
         # Filled by strawberry from a websocket's connection_init payload.
         self.connection_params: dict[str, Any] | None = None
         self.loaders = Loaders(services.sessionmaker)
+        self._operations = 0
         self._actor: Actor | None = None
         # Who reads the results when no token authenticated the request: the user a
         # `login` in it signed in (their own account is theirs to read in full).
@@ -166,6 +167,14 @@ class Context:
         self.wrote(*work.record_ids)
         if work.written and self.services.relay is not None:
             await self.services.relay.announce(work.written[-1].sequence)
+
+    def operation_started(self) -> None:
+        """A websocket's context serves one operation after another for hours: each one
+        after the first reads through fresh loaders, so that what it decides (who may see
+        what) is decided on rows as they are now."""
+        self._operations += 1
+        if self._operations > 1:
+            self.loaders = Loaders(self.services.sessionmaker)
 
     def loaders_for_event(self, shared: dict[str, Any]) -> Loaders:
         """Fresh loaders for one delivered event: a websocket context lives for hours, its

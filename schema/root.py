@@ -18,6 +18,7 @@ from realtime.executor import EventScopedExecutor
 from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
+from schema.operations import FreshLoaders
 from schema.query import Query
 from schema.rules import apply_read_rules
 from schema.subscription import Subscription
@@ -38,6 +39,7 @@ def build_schema(settings: Settings) -> Schema:
     extensions: list = [
         PublicErrors,
         OperationMetrics,
+        FreshLoaders,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),

@@ -335,6 +335,23 @@ async def test_what_a_mutation_wrote_shows_in_its_answer_only(server: Server) ->
         assert (refused.value.errors or [{}])[0]["extensions"]["code"] == "NOT_FOUND"
 
 
+async def test_each_operation_on_a_websocket_reads_rows_as_they_are(server: Server) -> None:
+    """One connection serves many operations: the second query on it decides on the
+    ticket as it is then, not as the first one loaded it."""
+    customer, dispatcher = people(server)
+    engineer, other = server.make_user("ENGINEER"), server.make_user("ENGINEER")
+    tid = th.create_ticket(server, dispatcher.token, customer["id"])["id"]
+    th.dispatch(server, dispatcher.token, tid, engineer.id)
+    read = "query Q($id: ID!) { ticket(id: $id) { id assignee { id } } }"
+    async with live(server, engineer.token, label="eng") as phone:
+        first = await phone.execute(read, {"id": tid})
+        assert first["ticket"]["assignee"] == {"id": engineer.id}
+        th.dispatch(server, dispatcher.token, tid, other.id)  # taken away meanwhile
+        with pytest.raises(TransportQueryError) as refused:
+            await phone.execute(read, {"id": tid})
+        assert (refused.value.errors or [{}])[0]["extensions"]["code"] == "NOT_FOUND"
+
+
 # -- 3. reconnecting with `since` ----------------------------------------------------------
 
 
