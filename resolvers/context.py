@@ -43,9 +43,13 @@ class Services:
     relay: Relay | None = None
 
 
-# Per task, so per operation: a websocket's context serves many operations for hours,
-# and what one mutation wrote must not show in another operation's answers.
-_OWN_WRITES: ContextVar[frozenset[str]] = ContextVar("own_writes", default=frozenset())
+# Per task and per context, so per operation: a websocket's context serves many
+# operations for hours (each in a task of its own), and a process may run several
+# operations in one task (the demo data, tests), each with a context of its own; what
+# one mutation wrote must not show in another operation's answers.
+_OWN_WRITES: ContextVar[tuple[object, frozenset[str]] | None] = ContextVar(
+    "own_writes", default=None
+)
 
 
 class Context:
@@ -118,10 +122,11 @@ class Context:
         """Global ids of what this operation's mutations changed: the answer to a change
         shows it to its author even when the change took it out of their sight (an
         engineer declining a ticket gets back the ticket they gave back)."""
-        return _OWN_WRITES.get()
+        found = _OWN_WRITES.get()
+        return found[1] if found is not None and found[0] is self else frozenset()
 
     def wrote(self, *global_ids: str) -> None:
-        _OWN_WRITES.set(_OWN_WRITES.get() | frozenset(global_ids))
+        _OWN_WRITES.set((self, self.own_writes | frozenset(global_ids)))
 
     @property
     def reader(self) -> Actor | None:
