@@ -36,7 +36,52 @@ class Settings(BaseSettings):
     event_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     subscriber_queue_size: int = Field(default=1000, ge=10)
 
+    # Query cost (schema/cost.py): the estimated number of objects a document may
+    # resolve, every list counted at its `first` (or the page size) through nesting.
+    max_query_cost: int = Field(default=25_000, ge=100)
+
+    # Logins (NIST 800-63B): `login_attempts` wrong passwords in a row make the account
+    # wait `lockout_minutes`, doubled on each repeat (capped at a day); an admin or
+    # `aftersales unlock-user` lifts it at once. Per address: at most
+    # `login_ip_attempts` failed logins per `lockout_minutes`.
     login_attempts: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    login_ip_attempts: int = Field(default=30, ge=1)
+
+    # Rate limits (token buckets: a sustained rate and a burst). HTTP requests per
+    # user (or per address before login); websocket messages per connection, pings
+    # and messages before connection_init included.
+    http_requests_per_second: float = Field(default=20.0, gt=0)
+    http_burst: int = Field(default=60, ge=1)
+    ws_messages_per_second: float = Field(default=10.0, gt=0)
+    ws_burst: int = Field(default=40, ge=1)
+    # Seconds a websocket may take to send connection_init before it is closed (4408).
+    ws_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A subscriber whose socket does not take a message within this is closed (4413).
+    ws_send_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # Fail fast, never starve: the pool is sized here, waiting for a connection and
+    # every statement are bounded, and so is a whole HTTP request.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=15.0, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # What SERVICE_UNAVAILABLE tells a client to wait before retrying.
+    retry_after_seconds: int = Field(default=5, ge=1)
+
+    # Malformed input: the largest request body (a part import of 20,000 rows in base64
+    # is a few MB) and the deepest JSON nesting a body or `variables` may have.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=32, ge=4)
+
+    # /metrics: open outside production; in production it needs `Authorization: Bearer
+    # <METRICS_TOKEN>` (without a token it answers 404).
+    metrics_token: str | None = None
+    # Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (comma separated,
+    # "*" for any); by default nobody's: the audit log records the peer address.
+    forwarded_allow_ips: str = ""
+
     log_level: str = "INFO"
 
     @model_validator(mode="after")
