@@ -42,3 +42,22 @@ class Conflict(DomainError):
 
 class AccountLocked(DomainError):
     code = "ACCOUNT_LOCKED"
+
+
+class TooComplex(DomainError):
+    """The document's estimated cost is over the limit (extensions: cost, limit)."""
+
+    code = "TOO_COMPLEX"
+
+
+class RateLimited(DomainError):
+    """Too many requests or messages (extensions: retryAfter, seconds)."""
+
+    code = "RATE_LIMITED"
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached or did not answer in time; retryable
+    (extensions: retryAfter, seconds)."""
+
+    code = "SERVICE_UNAVAILABLE"
