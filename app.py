@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import ExecutionResult, GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -21,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ServiceUnavailable
 from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
 from realtime.wire import ResultEncoder
@@ -45,6 +47,7 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._services_ref = services_ref
+        self._settings = settings
         self._results = ResultEncoder(super().encode_json)  # type: ignore[arg-type]
 
     def encode_json(self, data: object) -> str:
@@ -56,6 +59,29 @@ class GraphQLApp(GraphQL[Context, None]):
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return parsed
+
+    async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # A request deadline: one slow request fails clearly instead of holding a
+        # connection and a worker for as long as it likes (websockets live on).
+        context: Context = kwargs["context"]
+        try:
+            async with asyncio.timeout(self._settings.request_timeout_seconds) as deadline:
+                context.deadline = deadline
+                return await super().execute_operation(**kwargs)
+        except TimeoutError:
+            log.warning("request over its deadline (%ss)", self._settings.request_timeout_seconds)
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "the request took too long; retry shortly",
+                        extensions={
+                            "code": ServiceUnavailable.code,
+                            "retryAfter": self._settings.retry_after_seconds,
+                        },
+                    )
+                ],
+            )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self._services_ref["services"], request)
@@ -75,7 +101,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            statement_timeout=settings.db_statement_timeout_seconds,
+        )
         sessionmaker = make_sessionmaker(engine)
         relay = Relay(
             sessionmaker,

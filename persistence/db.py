@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -18,19 +19,79 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 5.0,
+    statement_timeout: float = 15.0,
+    **kwargs: Any,
+) -> AsyncEngine:
+    """An engine that fails fast instead of queueing everyone: waiting for a pooled
+    connection is bounded (`pool_timeout`), and so is every statement
+    (`statement_timeout`: PostgreSQL cancels it; SQLite interrupts it and waits at most
+    that long for another writer's lock). Both failures read as "unavailable, retry"
+    (persistence.errors.is_unavailable)."""
     if is_sqlite(url):
         # A busy timeout lets concurrent writers queue instead of failing at once.
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": statement_timeout})
     else:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 20)
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", max_overflow)
+        kwargs.setdefault("pool_timeout", pool_timeout)
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault(
+            "connect_args",
+            {
+                "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
+                # Connecting to a database that does not answer is bounded too.
+                "timeout": pool_timeout,
+            },
+        )
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
+        deadline = _SqliteDeadline(statement_timeout)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "connect", deadline.install)
+        event.listen(engine.sync_engine, "before_cursor_execute", deadline.start)
+        event.listen(engine.sync_engine, "after_cursor_execute", deadline.stop)
+        event.listen(engine.sync_engine, "handle_error", deadline.stop_on_error)
     return engine
+
+
+class _SqliteDeadline:
+    """SQLite has no statement timeout: a progress handler, called every few thousand
+    virtual-machine steps, interrupts a statement that has run past its deadline."""
+
+    STEPS = 10_000
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def install(self, dbapi_connection: Any, record: Any) -> None:
+        until: list[float | None] = [None]
+        record.info["deadline"] = until
+
+        def over_time() -> int:
+            limit = until[0]
+            return 1 if limit is not None and time.monotonic() > limit else 0
+
+        dbapi_connection.run_async(lambda conn: conn.set_progress_handler(over_time, self.STEPS))
+
+    def start(self, conn: Any, *_args: Any) -> None:
+        until = conn.connection.info.get("deadline")
+        if until is not None:
+            until[0] = time.monotonic() + self.seconds
+
+    def stop(self, conn: Any, *_args: Any) -> None:
+        until = conn.connection.info.get("deadline")
+        if until is not None:
+            until[0] = None
+
+    def stop_on_error(self, context: Any) -> None:
+        if context.connection is not None and not context.connection.closed:
+            self.stop(context.connection)
 
 
 # Execution option naming a transaction that will write (see `write_sessionmaker`).

@@ -29,6 +29,8 @@ log = logging.getLogger("aftersales.relay")
 
 CHANNEL = "aftersales_events"
 BATCH = 500
+# A wake-up publish that takes longer than this is given up (the others poll anyway).
+PUBLISH_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,8 @@ class Relay:
         self._broadcast: Broadcast | None = None
         self._token = secrets.token_hex(4)
         self._stopping = False
+        self._to_publish = 0
+        self._publish_wanted = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -133,6 +137,7 @@ class Relay:
         self._tasks = [
             asyncio.create_task(self._read_loop(), name="relay-read"),
             asyncio.create_task(self._broker_loop(), name="relay-broker"),
+            asyncio.create_task(self._publish_loop(), name="relay-publish"),
         ]
 
     async def stop(self) -> None:
@@ -162,18 +167,30 @@ class Relay:
 
     # -- wake-ups ----------------------------------------------------------------
 
-    async def announce(self, sequence: int) -> None:
-        """After a local commit: read at once here, and wake the other processes."""
+    def announce(self, sequence: int) -> None:
+        """After a local commit: read at once here, and wake the other processes. Never
+        waits: the wake-up is published in the background (a paused broker must not
+        hold a mutation's answer), the newest sequence only, one publish at a time."""
         self._wake.set()
-        broadcast = self._broadcast
-        if broadcast is None:
-            return
-        try:
-            await broadcast.publish(CHANNEL, f"event:{sequence}")
-        except Exception:
-            # The event is stored; the other processes' timers will find it.
-            # The listener's heartbeat check notices a dead broker and reconnects.
-            log.warning("could not publish a wake-up to the broker")
+        self._to_publish = max(self._to_publish, sequence)
+        self._publish_wanted.set()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._publish_wanted.wait()
+            self._publish_wanted.clear()
+            broadcast = self._broadcast
+            if broadcast is None:
+                continue
+            try:
+                async with asyncio.timeout(PUBLISH_TIMEOUT):
+                    await broadcast.publish(CHANNEL, f"event:{self._to_publish}")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The event is stored; the other processes' timers will find it.
+                # The listener's heartbeat check notices a dead broker and reconnects.
+                log.warning("could not publish a wake-up to the broker")
 
     async def _read_loop(self) -> None:
         while True:

@@ -66,6 +66,9 @@ class Context:
         self._signed_in: Actor | None = None
         self._actor_lock = asyncio.Lock()
         self._token_expires_at: datetime | None = None
+        # The HTTP request's deadline (app.GraphQLApp); lifted once a change starts to
+        # commit, so that no deadline ever cuts a commit from its answer.
+        self.deadline: asyncio.Timeout | None = None
 
     @property
     def settings(self) -> Settings:
@@ -129,6 +132,13 @@ class Context:
         _OWN_WRITES.set((self, self.own_writes | frozenset(global_ids)))
 
     @property
+    def committed(self) -> bool:
+        """Whether a change made by this operation has committed (its answer must then
+        never say it failed: schema.errors)."""
+        found = _OWN_WRITES.get()
+        return found is not None and found[0] is self
+
+    @property
     def reader(self) -> Actor | None:
         """Whose read rules shape the results (schema.rules): the authenticated user, or
         the one a `login` in this request signed in; None for nobody (then nothing shows)."""
@@ -169,9 +179,11 @@ class Context:
             ip=self.ip,
         ) as work:
             yield work
+            if self.deadline is not None:
+                self.deadline.reschedule(None)
         self.wrote(*work.record_ids)
         if work.written and self.services.relay is not None:
-            await self.services.relay.announce(work.written[-1].sequence)
+            self.services.relay.announce(work.written[-1].sequence)
 
     def operation_started(self) -> None:
         """A websocket's context serves one operation after another for hours: each one

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import DomainError
+from resolvers.failures import as_unavailable
 
 log = logging.getLogger("aftersales.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
 
-def public_error(error: GraphQLError) -> GraphQLError:
-    """The client's view of an error: domain errors as raised, request errors
-    (syntax, validation, variable coercion) as BAD_USER_INPUT, anything else masked."""
+def public_error(
+    error: GraphQLError, *, retry_after: int = 5, committed: bool = False
+) -> GraphQLError:
+    """The client's view of an error: domain errors as raised, a database out of reach
+    as SERVICE_UNAVAILABLE (saying so when this operation's change did commit), request
+    errors (syntax, validation, variable coercion) as BAD_USER_INPUT, anything else
+    masked."""
     original = error.original_error
+    original = (
+        as_unavailable(original, retry_after=retry_after, committed=committed) or original
+    )
     if isinstance(original, DomainError):
         return GraphQLError(
             original.message,
@@ -53,11 +62,37 @@ def public_error(error: GraphQLError) -> GraphQLError:
     )
 
 
-def _make_public(result: object) -> None:
+# graphql-core suggests names close to a wrong one ("Did you mean 'filter'?") for
+# fields, arguments, input fields, enum values and types, in validation and in variable
+# coercion alike; in production that would let a client map the schema without
+# introspection. Names never hold a "?", so each suggestion ends at the first one.
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """The error without any "Did you mean ...?" (production)."""
+    if "Did you mean" not in error.message:
+        return error
+    return GraphQLError(
+        SUGGESTION.sub("", error.message),
+        nodes=error.nodes,
+        path=error.path,
+        extensions=error.extensions,
+    )
+
+
+def _make_public(result: object, context: object) -> None:
     # `public_error` is idempotent, so a result seen on two paths is safe.
     errors = getattr(result, "errors", None)
     if errors:
-        result.errors = [public_error(e) for e in errors]  # type: ignore[attr-defined]
+        settings = getattr(context, "settings", None)
+        retry_after = settings.retry_after_seconds if settings is not None else 5
+        committed = bool(getattr(context, "committed", False))
+        result.errors = [  # type: ignore[attr-defined]
+            public_error(e, retry_after=retry_after, committed=committed) for e in errors
+        ]
+        if settings is not None and settings.is_production:
+            result.errors = [without_suggestions(e) for e in result.errors]  # type: ignore[attr-defined]
 
 
 class PublicErrors(SchemaExtension):
@@ -66,8 +101,8 @@ class PublicErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        _make_public(self.execution_context.result)
+        _make_public(self.execution_context.result, self.execution_context.context)
 
     def on_stream_result(self, result: object) -> Iterator[None]:
-        _make_public(result)
+        _make_public(result, self.execution_context.context)
         yield

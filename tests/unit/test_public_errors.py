@@ -14,12 +14,28 @@ VARIABLE_NODE = DOCUMENT.definitions[0].variable_definitions[0]  # type: ignore[
 def test_an_exception_escaping_a_subscription_source_is_masked() -> None:
     # What strawberry makes of an exception raised inside a subscription's generator:
     # no path, no document nodes, the raw message.
-    raw = GraphQLError(
-        "QueuePool limit of size 10 overflow 20 reached", original_error=TimeoutError()
-    )
+    raw = GraphQLError("boom: SELECT 1 FROM users", original_error=RuntimeError())
     public = public_error(raw)
     assert public.message == "Internal server error"
     assert public.extensions == {"code": "INTERNAL_SERVER_ERROR"}
+
+
+def test_a_database_out_of_reach_is_service_unavailable_with_retry_after() -> None:
+    raw = GraphQLError(
+        "QueuePool limit of size 10 overflow 20 reached",
+        path=["tickets"],
+        original_error=ConnectionRefusedError(111, "Connect call failed"),
+    )
+    public = public_error(raw, retry_after=7)
+    assert public.extensions == {"code": "SERVICE_UNAVAILABLE", "retryAfter": 7}
+    assert "QueuePool" not in public.message and "Connect call" not in public.message
+
+
+def test_after_a_commit_the_error_says_the_change_was_saved() -> None:
+    raw = GraphQLError("lost", path=["acceptTicket"], original_error=TimeoutError())
+    public = public_error(raw, retry_after=5, committed=True)
+    assert public.extensions == {"code": "SERVICE_UNAVAILABLE", "retryAfter": 5, "committed": True}
+    assert "saved" in public.message
 
 
 def test_a_field_error_is_masked() -> None:
