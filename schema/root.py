@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from realtime.executor import EventScopedExecutor
+from schema.cost_limit import QueryCostLimit
 from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
@@ -43,6 +44,7 @@ def build_schema(settings: Settings) -> Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryCostLimit(settings),
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
