@@ -1,4 +1,5 @@
-"""The `aftersales` command line: serve, migrate, create-user, seed-demo, import-parts."""
+"""The `aftersales` command line: serve, migrate, create-user, unlock-user, seed-demo,
+import-parts."""
 
 from __future__ import annotations
 
@@ -70,6 +71,10 @@ def serve(
         log_level=config.log_level.lower(),
         ws_ping_interval=20,
         ws_ping_timeout=20,
+        # X-Forwarded-For / -Proto are believed only from FORWARDED_ALLOW_IPS (by default
+        # from nobody: uvicorn's own default trusts 127.0.0.1, i.e. any local client).
+        proxy_headers=bool(config.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=config.forwarded_allow_ips.strip() or None,
     )
 
 
@@ -140,6 +145,43 @@ async def _user_count() -> int:
     try:
         async with make_sessionmaker(engine)() as session:
             return await session.scalar(select(func.count()).select_from(User)) or 0
+    finally:
+        await engine.dispose()
+
+
+@cli.command("unlock-user")
+def unlock_user(
+    username: Annotated[str, typer.Option(help="Login name (any case).")],
+) -> None:
+    """Lift at once the wait that failed logins put on an account (audited as unlockUser)."""
+    url = settings().database_url
+    migrations.upgrade(url)
+    unlocked = asyncio.run(_unlock_user(url, username))
+    if unlocked is None:
+        typer.echo(f"refused: no user named {username.strip()!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unlocked {unlocked!r}: it may log in again now")
+
+
+async def _unlock_user(url: str, username: str) -> str | None:
+    """Through the service the unlockUser mutation uses (resolvers.accounts.users.lift_lock),
+    by nobody (the command line); the account's username, or None if there is none."""
+    from persistence.queries.accounts import by_username
+    from resolvers.accounts.users import lift_lock
+
+    engine = make_engine(url)
+    try:
+        sessionmaker = make_sessionmaker(engine)
+        async with sessionmaker() as session:
+            user = await by_username(session, username)
+        if user is None:
+            return None
+        async with unit_of_work(
+            sessionmaker, actor_id=None, operation="unlockUser", ip=None
+        ) as work:
+            work.detail = {"via": "aftersales unlock-user"}
+            await lift_lock(work, user.id)
+        return user.username
     finally:
         await engine.dispose()
 

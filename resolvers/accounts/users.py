@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from strawberry import UNSET
@@ -15,13 +16,14 @@ from domain.errors import (
     AccountLocked,
     BadUserInput,
     DomainError,
-    Forbidden,
     NotFound,
+    RateLimited,
     Unauthenticated,
 )
 from domain.events import EventFacts, EventType
 from domain.policy import Action
 from domain.roles import Role
+from persistence.db import write_options
 from persistence.events import NewEvent
 from persistence.models import Agent, Customer, User
 from persistence.queries import accounts as user_rows
@@ -43,22 +45,73 @@ if TYPE_CHECKING:
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 
-async def login(ctx: Context, username: str, password: str) -> LoginResult:
-    limit = ctx.settings.login_attempts
+@dataclass(frozen=True)
+class _Gate:
+    """What a login may do after its attempt is counted (phase one of `login`)."""
+
+    user: User | None
     refusal: DomainError | None = None
-    # A refusal still commits: the failure counter and the audit entry must stick.
+    # Set when this attempt locks the name should its password be wrong.
+    locks_until: datetime | None = None
+    # The address window the attempt was counted in (given back on success).
+    window_started_at: datetime | None = None
+
+
+WRONG = "wrong username or password"
+LOCKED = "too many failed logins; try again later or ask an administrator"
+RATE_LIMITED = "too many failed logins from this address; try again later"
+
+# Names nobody got wrong for this long, and not waiting, are forgotten (their count of
+# locks starts over); idle throttle rows are swept at most this often per process.
+NAMES_IDLE = lockout.MAX_LOCKOUT
+_SWEEP_EVERY = 600.0
+_last_sweep = -_SWEEP_EVERY
+
+
+async def login(ctx: Context, username: str, password: str) -> LoginResult:
+    """NIST SP 800-63B logins: every refusal looks the same whether the name exists or
+    not (message, extensions, work done); failures are throttled per name and per
+    address (domain.accounts.lockout), never locking anyone out for good.
+
+    Three steps, so that no lock is held while a password is hashed: (1) the attempt is
+    counted, in a short transaction, before anything is checked (parallel attempts can
+    never check more passwords than the limits allow); (2) the password is verified,
+    against a dummy hash for an unknown name so that it takes as long; (3) the outcome
+    is recorded and audited: a success gives the attempt back and forgets the name's
+    failures."""
+    now = utcnow()
+    key = lockout.name_key(username)
+    gate = await _count_attempt(ctx, key, now)
+    user = gate.user
+    verified = False
+    if gate.refusal is None:
+        hashed = user.password_hash if user is not None else None
+        verified = await asyncio.to_thread(passwords.verify_password, hashed, password)
+    # A disabled or deleted account is refused as a wrong password is, right one or not.
+    admitted = verified and user is not None and user.enabled and not user.is_deleted
     async with ctx.write("login", actor=None) as work:
-        user = await user_rows.by_username(work.session, username.strip())
-        if user is None or user.is_deleted:
-            # Same work and the same answer as a wrong password, so names cannot be probed.
-            await asyncio.to_thread(passwords.verify_password, None, password)
-            work.detail = {"username": username[:50], "outcome": "unknown user"}
-            refusal = Unauthenticated("wrong username or password")
+        if user is not None:
+            work.touched(encode_id("User", user.id))
+        if admitted:
+            assert user is not None
+            if ctx.ip is not None and gate.window_started_at is not None:
+                await user_rows.give_back_address_attempt(
+                    work.session, ctx.ip, gate.window_started_at
+                )
+            await user_rows.forget_name_throttle(work.session, key)
+            await user_rows.record_successful_login(work.session, user.id, now)
+            work.detail = {"outcome": "ok"}
         else:
-            refusal = await _check_login(work, user, password, limit)
-    if refusal is not None:
-        raise refusal
+            work.detail = {"username": username[:50], "outcome": _outcome(gate, user, verified)}
+    await _sweep_idle_throttles(ctx)
+    if gate.refusal is not None:
+        raise gate.refusal
+    if not admitted:
+        if gate.locks_until is not None:
+            raise _locked(gate.locks_until)
+        raise Unauthenticated(WRONG)
     assert user is not None
+    user.locked_until, user.last_login_at = None, now
     ctx.signed_in(actor_of(user))
     ttl = ctx.settings.token_ttl_minutes
     token = issue_token(
@@ -67,37 +120,85 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
     return LoginResult(token=token, user=user, expires_at=utcnow() + timedelta(minutes=ttl))  # type: ignore[arg-type]
 
 
-async def _check_login(
-    work: UnitOfWork, user: User, password: str, limit: int
-) -> DomainError | None:
-    work.touched(encode_id("User", user.id))
-    failures = await user_rows.reserve_login_attempt(work.session, user.id, limit)
-    if failures is None:
-        work.detail = {"outcome": "locked"}
-        return AccountLocked(
-            "account locked after too many wrong passwords; ask an administrator to unlock it",
-            remainingAttempts=0,
-        )
-    if not await asyncio.to_thread(passwords.verify_password, user.password_hash, password):
-        outcome = lockout.after_failure(failures, limit)
-        work.detail = {"outcome": "wrong password", "remaining": outcome.remaining}
-        if outcome.locked:
-            await user_rows.mark_locked(work.session, user.id)
-            return AccountLocked(
-                "wrong username or password; the account is now locked, ask an administrator",
-                remainingAttempts=0,
+def _locked(until: datetime) -> AccountLocked:
+    # The same for every name, known or not: nothing here says whether it exists.
+    return AccountLocked(LOCKED, retryAfter=lockout.seconds_until(until, utcnow()))
+
+
+def _outcome(gate: _Gate, user: User | None, verified: bool) -> str:
+    """Why a login was refused, for the audit log only (never for the client)."""
+    if gate.refusal is not None:
+        return "address rate limited" if isinstance(gate.refusal, RateLimited) else "locked"
+    if user is None:
+        return "unknown user"
+    if verified:
+        return "deleted" if user.is_deleted else "disabled"
+    return "wrong password, now locked" if gate.locks_until else "wrong password"
+
+
+async def _count_attempt(ctx: Context, key: str, now: datetime) -> _Gate:
+    """Step one of `login`: counts the attempt against the address, then the name, in
+    one short transaction (rows taken in that order everywhere: no deadlock).
+
+    The address comes first: an address over its limit is refused before its attempt
+    can count against any name, so one address cannot lock out names it sprays, and it
+    learns nothing about them (every name answers it RATE_LIMITED)."""
+    settings = ctx.settings
+    window = timedelta(minutes=settings.lockout_minutes)
+    address = ctx.ip
+    sessionmaker = ctx.services.sessionmaker
+    async with sessionmaker(execution_options=write_options()) as session, session.begin():
+        counted: lockout.AddressReservation | None = None
+        if address is not None:
+            counted = lockout.reserve_address(
+                await user_rows.address_window_for_update(session, address, now),
+                now,
+                limit=settings.login_ip_attempts,
+                window=window,
             )
-        return Unauthenticated(
-            f"wrong username or password; {outcome.remaining} tries left before the account locks",
-            remainingAttempts=outcome.remaining,
+            if not counted.allowed:
+                wait = counted.retry_after
+                return _Gate(user=None, refusal=RateLimited(RATE_LIMITED, retryAfter=wait))
+        reserved = lockout.reserve_name(
+            await user_rows.name_throttle_for_update(session, key, now),
+            now,
+            limit=settings.login_attempts,
+            base=window,
         )
-    await user_rows.record_successful_login(work.session, user.id)
-    if not user.enabled:
-        work.detail = {"outcome": "disabled"}
-        return Forbidden("this account is disabled")
-    work.detail = {"outcome": "ok"}
-    await work.session.refresh(user)
-    return None
+        if not reserved.allowed:
+            # No password is checked: not a failed login of the address.
+            if address is not None and counted is not None:
+                kept = lockout.give_back(counted.state)
+                await user_rows.store_address_window(session, address, kept)
+            assert reserved.locked_until is not None
+            user = await user_rows.by_name_key(session, key)
+            return _Gate(user=user, refusal=_locked(reserved.locked_until))
+        if address is not None and counted is not None:
+            await user_rows.store_address_window(session, address, counted.state)
+        await user_rows.store_name_throttle(session, key, reserved.state, now)
+        if reserved.locked_until is not None:
+            await user_rows.mark_name_locked(session, key, reserved.locked_until)
+        user = await user_rows.by_name_key(session, key)
+        return _Gate(
+            user=user,
+            locks_until=reserved.locked_until,
+            window_started_at=counted.state.started_at if counted else None,
+        )
+
+
+async def _sweep_idle_throttles(ctx: Context) -> None:
+    """Forgets throttle rows that hold nothing back any more, now and then (in a
+    transaction of its own, holding no other login's rows)."""
+    global _last_sweep
+    if time.monotonic() - _last_sweep < _SWEEP_EVERY:
+        return
+    _last_sweep = time.monotonic()
+    window = timedelta(minutes=ctx.settings.lockout_minutes)
+    sessionmaker = ctx.services.sessionmaker
+    async with sessionmaker(execution_options=write_options()) as session, session.begin():
+        await user_rows.forget_idle_throttles(
+            session, utcnow(), names_idle=NAMES_IDLE, window=window
+        )
 
 
 async def me(ctx: Context) -> User:
@@ -185,7 +286,6 @@ async def add_user(work: UnitOfWork, account: NewAccount) -> User:
         agent_id=account.agent_pk,
         password_hash=await asyncio.to_thread(passwords.hash_password, account.password),
         enabled=True,
-        failed_logins=0,
         token_version=1,
     )
     work.session.add(user)
@@ -277,12 +377,14 @@ async def update_user(ctx: Context, user_id: str, data: UpdateUserInput) -> User
 async def reset_password(ctx: Context, user_id: str, new_password: str) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
+    pk = decode_id(user_id, "User")
     async with ctx.write("resetPassword", actor=actor) as work:
+        # The name's lock first (login's order: the name, then the account).
+        await user_rows.unlock_account(work.session, pk)
         user = await _managed_user(work.session, user_id)
         passwords.check_new_password(new_password, username=user.username, field="newPassword")
         user.password_hash = await asyncio.to_thread(passwords.hash_password, new_password)
         revoke_tokens(work, user)
-        user.failed_logins, user.locked_at = 0, None
         work.touched(encode_id("User", user.id))
     return user
 
@@ -305,11 +407,17 @@ async def set_user_enabled(ctx: Context, user_id: str, enabled: bool) -> User:
 async def unlock_user(ctx: Context, user_id: str) -> User:
     actor = await ctx.actor()
     policy.require(actor, Action.USER_MANAGE)
+    pk = decode_id(user_id, "User")
     async with ctx.write("unlockUser", actor=actor) as work:
-        user = await _managed_user(work.session, user_id)
-        user.failed_logins, user.locked_at = 0, None
-        work.touched(encode_id("User", user.id))
-    return user
+        await lift_lock(work, pk)
+        return await _managed_user(work.session, user_id)
+
+
+async def lift_lock(work: UnitOfWork, user_pk: int) -> None:
+    """Failed logins stop holding the account's name back at once, and are forgotten
+    (the unlockUser mutation, `aftersales unlock-user`); audited with the unit of work."""
+    await user_rows.unlock_account(work.session, user_pk)
+    work.touched(encode_id("User", user_pk))
 
 
 async def user(ctx: Context, user_id: str) -> User:
@@ -334,7 +442,7 @@ async def users(
         stmt = user_rows.users_listed(
             roles=None if filter.role is None else [r.value for r in filter.role],
             enabled=filter.enabled,
-            search=filter.search,
+            search=validation.search_term(filter.search),
         )
     async with ctx.read() as session:
         return await paginate(

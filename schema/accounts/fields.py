@@ -36,7 +36,9 @@ class AccountQueries:
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(
-        description="Returns a bearer token; five wrong passwords lock the account."
+        description="Returns a bearer token. Unknown names and wrong passwords get the same "
+        "answer; LOGIN_ATTEMPTS failures in a row make the name wait (ACCOUNT_LOCKED, "
+        "retryAfter), too many from one address give RATE_LIMITED."
     )
     async def login(self, info: Info, username: str, password: str) -> LoginResult:
         return await users.login(info.context, username, password)
@@ -65,6 +67,6 @@ class AccountMutations:
     async def restore_user(self, info: Info, id: ID) -> User:
         return await users.set_user_enabled(info.context, id, enabled=True)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Lifts at once the wait failed logins put on the account.")
     async def unlock_user(self, info: Info, id: ID) -> User:
         return await users.unlock_user(info.context, id)

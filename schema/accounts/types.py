@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -50,9 +50,13 @@ class User(Tracked):
     enabled: bool | None
     last_login_at: datetime | None
 
-    @strawberry.field(description="True while wrong passwords have locked the account.")
-    def locked(self, info: Info) -> bool | None:
-        return self.failed_logins >= info.context.settings.login_attempts  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="True while failed logins make the account wait (LOCKOUT_MINUTES, "
+        "longer on repeats); unlockUser lifts it at once."
+    )
+    def locked(self) -> bool | None:
+        until: datetime | None = self.locked_until  # type: ignore[attr-defined]
+        return until is not None and until > datetime.now(UTC)
 
     @strawberry.field(description="The customer a CUSTOMER user belongs to.")
     async def customer(self, info: Info) -> LazyCustomer | None:
