@@ -53,6 +53,7 @@ def make_engine(
     if is_sqlite(url):
         deadline = _SqliteDeadline(statement_timeout)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         event.listen(engine.sync_engine, "connect", deadline.install)
         event.listen(engine.sync_engine, "before_cursor_execute", deadline.start)
         event.listen(engine.sync_engine, "after_cursor_execute", deadline.stop)
