@@ -15,6 +15,7 @@ from graphql import ExecutionResult, GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -28,6 +29,8 @@ from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
 from realtime.wire import ResultEncoder
 from resolvers.context import Context, Services
+from schema.http_guard import HTTPGuard, metrics_refusal
+from schema.request_json import parse_request_json
 from schema.root import build_schema
 from settings import Settings, get_settings
 
@@ -55,7 +58,9 @@ class GraphQLApp(GraphQL[Context, None]):
         return self._results.encode(data)
 
     def parse_json(self, data: str | bytes) -> object:
-        parsed = super().parse_json(data)
+        # Not UTF-8, or nesting past MAX_JSON_DEPTH: 400 (schema.request_json).
+        max_depth = self._services_ref["services"].settings.max_json_depth
+        parsed = parse_request_json(data, max_depth)
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return parsed
@@ -141,7 +146,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    async def metrics(_request: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if (refused := metrics_refusal(request.headers, settings)) is not None:
+            return refused
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     graphql = GraphQLApp(services_ref, settings)
@@ -154,6 +161,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics),
         ],
         lifespan=lifespan,
+        # Rate limit, body size, JSON refusals (schema.http_guard).
+        middleware=[Middleware(HTTPGuard, settings=settings)],
     )
 
 

@@ -70,3 +70,18 @@ def positive_int(value: int | None, field: str, *, maximum: int = 100_000) -> in
 def date_order(earlier: date | None, later: date | None, field: str, earlier_field: str) -> None:
     if earlier is not None and later is not None and later < earlier:
         raise BadUserInput(f"must not be before {earlier_field}", field=field)
+
+
+# Search terms go into a LIKE pattern: SQLite refuses long ones ("LIKE or GLOB pattern
+# too complex"), and no name, number or description is searched by more than this.
+MAX_SEARCH_LENGTH = 200
+
+
+def search_term(value: str | None, field: str = "filter.search") -> str | None:
+    """A list filter's search text, trimmed; None when empty."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(f"must be at most {MAX_SEARCH_LENGTH} characters", field=field)
+    return cleaned

@@ -21,6 +21,7 @@ from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.operations import FreshLoaders
 from schema.query import Query
+from schema.request_checks import RequestChecks
 from schema.rules import apply_read_rules
 from schema.subscription import Subscription
 from settings import Settings
@@ -41,6 +42,7 @@ def build_schema(settings: Settings) -> Schema:
         PublicErrors,
         OperationMetrics,
         FreshLoaders,
+        RequestChecks,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),

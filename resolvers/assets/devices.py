@@ -73,7 +73,7 @@ async def devices(
     stmt = devices_listed(
         policy.customer_scope(actor),
         include_deleted=filter.include_deleted,
-        search=filter.search,
+        search=validation.search_term(filter.search),
         customer_pk=decode_optional_id(filter.customer_id, "Customer", field="customerId"),
         brand=filter.brand,
         bought_from_us=filter.bought_from_us,

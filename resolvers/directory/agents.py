@@ -47,7 +47,7 @@ async def agents(
         stmt = agents_listed(
             actor,
             include_deleted=filter.include_deleted,
-            search=filter.search,
+            search=validation.search_term(filter.search),
             region_pks=region_pks,
         )
         return await paginate(

@@ -98,7 +98,7 @@ async def customers(
         stmt = customers_listed(
             scope,
             include_deleted=filter.include_deleted,
-            search=filter.search,
+            search=validation.search_term(filter.search),
             by_category=bool(filter.category),
             category=category,
             agent_pk=agent_pk,

@@ -171,7 +171,7 @@ async def parts(
             raise Forbidden("only ADMIN and BACK_OFFICE list deleted parts")
         stmt = part_rows.parts_listed(
             include_deleted=filter.include_deleted,
-            search=filter.search,
+            search=validation.search_term(filter.search),
             below_alarm=filter.below_alarm,
         )
     async with ctx.read() as session:
@@ -186,7 +186,9 @@ async def part(ctx: Context, part_id: str) -> Part:
     pk = decode_id(part_id, "Part")
     async with ctx.read() as session:
         row = await session.get(Part, pk)
-    if row is None:
+    # A deleted part is out of the catalogue: only those who may restore it (and list
+    # deleted parts) find it by id; what it was used for still shows it (history).
+    if row is None or (row.is_deleted and not policy.allowed(actor, Action.PART_MANAGE)):
         raise NotFound("part not found")
     return row
 

@@ -217,7 +217,7 @@ async def purchase_orders(
     if filter is not None:
         if filter.status is not None:
             status = PurchaseOrderStatus(filter.status).value
-        search = filter.search
+        search = validation.search_term(filter.search)
         if filter.part_id is not None:
             part_pk = decode_id(filter.part_id, "Part", field="filter.partId")
     stmt = purchase_orders_listed(status=status, search=search, part_id=part_pk)

@@ -136,7 +136,9 @@ async def part_sales(
     if filter.customer_id is not None:
         customer_pk = decode_id(filter.customer_id, "Customer", field="filter.customerId")
     stmt = sale_rows.sales_listed(
-        policy.customer_scope(actor), customer_pk=customer_pk, search=filter.search
+        policy.customer_scope(actor),
+        customer_pk=customer_pk,
+        search=validation.search_term(filter.search),
     )
     async with ctx.read() as session:
         return await paginate(

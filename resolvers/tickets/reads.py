@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain import validation
 from domain.errors import NotFound
 from domain.tickets.access import TicketView
 from domain.tickets.access import kinds_of as actor_kinds
@@ -43,7 +44,7 @@ async def tickets(
         severity=filter.severity,
         customer_id=decode_optional_id(filter.customer_id, "Customer", field="filter.customerId"),
         assignee_id=decode_optional_id(filter.assignee_id, "User", field="filter.assigneeId"),
-        search=filter.search,
+        search=validation.search_term(filter.search),
     )
     async with ctx.read() as session:
         return await paginate(

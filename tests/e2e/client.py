@@ -407,7 +407,9 @@ class Server(Client):
         self.backend = backend
         self.database_url = database_url
         self.workdir = workdir
-        self.env = env
+        # A test server serves a whole suite, mostly through one administrator token, at
+        # machine speed: no rate limit unless a test sets HTTP_BURST and the rate itself.
+        self.env = env = {"HTTP_REQUESTS_PER_SECOND": "100000", "HTTP_BURST": "100000", **env}
         self.admin_username = "admin_" + secrets.token_hex(3)
         self.admin_password = unique_password()
         self.admin_id: str | None = None
