@@ -117,3 +117,23 @@ def test_create_user_refuses_customer_and_agent_roles(cli: Cli, role: str) -> No
 
 def test_create_user_refuses_an_unknown_role(cli: Cli) -> None:
     assert_refused(cli.create_user(unique_name("role"), unique_password(), "KING"))
+
+
+def test_unlock_user_refuses_an_unknown_name(cli: Cli) -> None:
+    # (That it lifts a wait at once, audited: test_login_throttling.py.)
+    assert_refused(cli("unlock-user", "--username", unique_name("nobody")), "no user named")
+
+
+def test_unlock_user_of_an_unlocked_account_is_harmless(cli: Cli) -> None:
+    username = unique_name("Calm")
+    assert cli.create_user(username, unique_password()).returncode == 0
+    done = cli("unlock-user", "--username", username.lower())
+    assert done.returncode == 0, output(done)
+    assert f"unlocked '{username}'" in done.stdout
+
+
+def test_create_user_refuses_a_username_taken_in_another_case(cli: Cli) -> None:
+    username = unique_name("Dup-Case")
+    first = cli.create_user(username, unique_password())
+    assert first.returncode == 0, output(first)
+    assert_refused(cli.create_user(username.upper(), unique_password()), "already taken")
