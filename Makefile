@@ -17,11 +17,12 @@ RUNTIME_STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format migrate seed clean
+.PHONY: help run test test-faults lint format migrate seed clean
 
 help:
 	@echo "make run      serve GraphQL on http://$(HOST):$(PORT)/graphql (HOST, PORT, WORKERS)"
 	@echo "make test     run the tests (PYTEST_ARGS; TEST_DATABASE_URL, TEST_REDIS_URL)"
+	@echo "make test-faults  only the fault tests (own PostgreSQL and Redis, stopped and killed)"
 	@echo "make lint     ruff, the layer rules (lint-imports), mypy strict on domain/"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make migrate  apply database migrations (DATABASE_URL)"
@@ -45,6 +46,10 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Part of `make test` too: they start their own PostgreSQL cluster and redis-server.
+test-faults: $(DEV_STAMP)
+	$(BIN)/pytest tests/faults $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

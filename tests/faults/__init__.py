@@ -1,0 +1,1 @@
+"""Fault tests: their own PostgreSQL and Redis, stopped, restarted and killed."""
