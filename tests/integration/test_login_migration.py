@@ -72,8 +72,14 @@ def test_case_duplicates_are_renamed_and_then_refused(backend: str, make_databas
     assert by_id[6] == "x" * 48 + "-6"  # cut to fit 50 characters
     assert len({name.lower() for name in by_id.values()}) == len(by_id)
 
+    insert_now = text(
+        "INSERT INTO users (username, display_name, role, enabled, password_hash,"
+        " token_version, created_at, updated_at)"
+        " VALUES (:name, :name, 'ENGINEER', true, 'x', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    run(url, (insert_now, {"name": "another"}))
     with pytest.raises(IntegrityError):
-        run(url, (INSERT.bindparams(failed=0), {"name": "OTHER"}))
+        run(url, (insert_now, {"name": "OTHER"}))
     assert "failed_logins" not in columns_of_users(url)
     assert {"locked_until"} <= columns_of_users(url)
     # The old permanent lock is gone with its columns: nobody is locked now.
