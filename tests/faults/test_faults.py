@@ -208,6 +208,12 @@ async def test_postgres_restarted_and_stopped(servers: Servers, postgres: Postgr
     await asyncio.sleep(0.5)
     await run.finish()
 
+    p.note(
+        "while PostgreSQL was down: /readyz "
+        f"{[r[0] for r in ready_down]}, mutations answered in "
+        f"{[round(m.get('seconds', 0), 2) for m in mutation_down]} s, websockets "
+        f"{[(w['close_code'], w['failure']) for w in ws_down]}"
+    )
     for server, answer in zip((a, b), ready_down, strict=True):
         p.check(answer[0] == 503, f"{server.label} /readyz while PostgreSQL was down: {answer}")  # type: ignore[attr-defined]
     for server, answer in zip((a, b), mutation_down, strict=True):
@@ -256,6 +262,10 @@ async def test_postgres_restarted_and_stopped(servers: Servers, postgres: Postgr
 
 
 async def test_server_process_killed_during_writes(servers: Servers) -> None:
+    """Process A killed with SIGKILL during writes, a new one started in its place 1.5 s
+    later. A's unanswered writes exist entirely or not at all; B's writes all succeed
+    and B's subscribers are never disconnected; A's subscribers move to B and then back,
+    resuming with `since`; the new process is ready and serves every write."""
     a, b = servers(2)
     run = Run([a, b])
     p, clock = run.problems, run.clock
