@@ -28,7 +28,7 @@ from domain.errors import DomainError, ServiceUnavailable
 from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
 from realtime.wire import ResultEncoder
-from resolvers.context import Context, Services
+from resolvers.context import Context, Deadline, Services
 from schema.http_guard import HTTPGuard, metrics_refusal
 from schema.request_json import parse_request_json
 from schema.root import build_schema
@@ -66,27 +66,36 @@ class GraphQLApp(GraphQL[Context, None]):
         return parsed
 
     async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        # A request deadline: one slow request fails clearly instead of holding a
-        # connection and a worker for as long as it likes (websockets live on).
+        # A request deadline: one slow request is answered SERVICE_UNAVAILABLE when its
+        # time is up, instead of holding its client (and a worker) for as long as the
+        # database makes it wait. The work is cancelled behind the answer (its rollback
+        # may wait on the database; the client does not). Not once a change has begun
+        # to commit: that answer waits for the commit.
         context: Context = kwargs["context"]
+        context.deadline = deadline = Deadline()
+        work = asyncio.ensure_future(super().execute_operation(**kwargs))
         try:
-            async with asyncio.timeout(self._settings.request_timeout_seconds) as deadline:
-                context.deadline = deadline
-                return await super().execute_operation(**kwargs)
-        except TimeoutError:
-            log.warning("request over its deadline (%ss)", self._settings.request_timeout_seconds)
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        "the request took too long; retry shortly",
-                        extensions={
-                            "code": ServiceUnavailable.code,
-                            "retryAfter": self._settings.retry_after_seconds,
-                        },
-                    )
-                ],
-            )
+            await asyncio.wait({work}, timeout=self._settings.request_timeout_seconds)
+        except asyncio.CancelledError:
+            work.cancel()
+            raise
+        if work.done() or deadline.lifted:
+            return await work
+        work.cancel()
+        work.add_done_callback(_forget)
+        log.warning("request over its deadline (%ss)", self._settings.request_timeout_seconds)
+        return ExecutionResult(
+            data=None,
+            errors=[
+                GraphQLError(
+                    "the request took too long; retry shortly",
+                    extensions={
+                        "code": ServiceUnavailable.code,
+                        "retryAfter": self._settings.retry_after_seconds,
+                    },
+                )
+            ],
+        )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self._services_ref["services"], request)
@@ -98,6 +107,13 @@ class GraphQLApp(GraphQL[Context, None]):
         except DomainError as exc:
             raise ConnectionRejectionError({"message": exc.message}) from exc
         return None
+
+
+def _forget(work: asyncio.Future[Any]) -> None:
+    """A request cut off at its deadline ends behind its answer; what it ends with
+    (cancelled, or a database error on the way out) is of no one's interest."""
+    if not work.cancelled():
+        work.exception()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

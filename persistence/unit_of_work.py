@@ -3,7 +3,7 @@ audit entry in the same transaction, and commits all of it or none of it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +53,10 @@ async def unit_of_work(
     actor_id: int | None,
     operation: str,
     ip: str | None,
+    before_commit: Callable[[], None] | None = None,
 ) -> AsyncIterator[UnitOfWork]:
+    """`before_commit` is called when everything is written and only COMMIT is left:
+    from then on the outcome must be waited for, never cut short."""
     async with sessionmaker(execution_options=write_options()) as session:
         session.info["actor_id"] = actor_id
         work = UnitOfWork(session=session, actor_id=actor_id)
@@ -71,6 +74,9 @@ async def unit_of_work(
                         detail=work.detail or None,
                     )
                 )
+                await session.flush()
+                if before_commit is not None:
+                    before_commit()
         except IntegrityError as exc:
             # A uniqueness race lost at commit time; the rows were checked before.
             raise BadUserInput("conflicts with an existing record; reload and retry") from exc

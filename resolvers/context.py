@@ -52,6 +52,17 @@ _OWN_WRITES: ContextVar[tuple[object, frozenset[str]] | None] = ContextVar(
 )
 
 
+@dataclass
+class Deadline:
+    """Whether the request's deadline may still cut it short: not once a change has
+    started to commit (its answer must then say what happened)."""
+
+    lifted: bool = False
+
+    def lift(self) -> None:
+        self.lifted = True
+
+
 class Context:
     def __init__(self, services: Services, connection: HTTPConnection) -> None:
         self.services = services
@@ -68,7 +79,7 @@ class Context:
         self._token_expires_at: datetime | None = None
         # The HTTP request's deadline (app.GraphQLApp); lifted once a change starts to
         # commit, so that no deadline ever cuts a commit from its answer.
-        self.deadline: asyncio.Timeout | None = None
+        self.deadline = Deadline()
 
     @property
     def settings(self) -> Settings:
@@ -177,10 +188,9 @@ class Context:
             actor_id=actor.user_id if actor else None,
             operation=operation,
             ip=self.ip,
+            before_commit=self.deadline.lift,
         ) as work:
             yield work
-            if self.deadline is not None:
-                self.deadline.reschedule(None)
         self.wrote(*work.record_ids)
         if work.written and self.services.relay is not None:
             self.services.relay.announce(work.written[-1].sequence)
@@ -221,4 +231,4 @@ def actor_of(user: User, restrictions: Iterable[KindRestriction] = ()) -> Actor:
 
 
 Info = StrawberryInfo[Context, None]
-__all__ = ["Context", "Info", "Services", "UnitOfWork", "actor_of"]
+__all__ = ["Context", "Deadline", "Info", "Services", "UnitOfWork", "actor_of"]
