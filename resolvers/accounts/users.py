@@ -94,11 +94,7 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
             work.touched(encode_id("User", user.id))
         if admitted:
             assert user is not None
-            if ctx.ip is not None and gate.window_started_at is not None:
-                await user_rows.give_back_address_attempt(
-                    work.session, ctx.ip, gate.window_started_at
-                )
-            await user_rows.forget_name_throttle(work.session, key)
+            await _forget_failures(ctx, work, gate, key)
             await user_rows.record_successful_login(work.session, user.id, now)
             work.detail = {"outcome": "ok"}
         else:
@@ -120,6 +116,14 @@ async def login(ctx: Context, username: str, password: str) -> LoginResult:
     return LoginResult(token=token, user=user, expires_at=utcnow() + timedelta(minutes=ttl))  # type: ignore[arg-type]
 
 
+async def _forget_failures(ctx: Context, work: UnitOfWork, gate: _Gate, key: str) -> None:
+    """The password was right: the attempt was no failure of the address, and the
+    name's failures and locks are forgotten (the address's row first, then the name's)."""
+    if ctx.ip is not None and gate.window_started_at is not None:
+        await user_rows.give_back_address_attempt(work.session, ctx.ip, gate.window_started_at)
+    await user_rows.forget_name_throttle(work.session, key)
+
+
 def _locked(until: datetime) -> AccountLocked:
     # The same for every name, known or not: nothing here says whether it exists.
     return AccountLocked(LOCKED, retryAfter=lockout.seconds_until(until, utcnow()))
@@ -137,8 +141,9 @@ def _outcome(gate: _Gate, user: User | None, verified: bool) -> str:
 
 
 async def _count_attempt(ctx: Context, key: str, now: datetime) -> _Gate:
-    """Step one of `login`: counts the attempt against the address, then the name, in
-    one short transaction (rows taken in that order everywhere: no deadlock).
+    """Step one of `login` (and of `change_password`): counts the attempt against the
+    address, then the name, in one short transaction (rows taken in that order
+    everywhere: no deadlock).
 
     The address comes first: an address over its limit is refused before its attempt
     can count against any name, so one address cannot lock out names it sprays, and it
@@ -209,17 +214,33 @@ async def me(ctx: Context) -> User:
 
 
 async def change_password(ctx: Context, old_password: str, new_password: str) -> bool:
+    """The old password is checked as a login's is: counted against the name and the
+    address first, so a stolen token cannot be used to guess it without limit."""
     actor = await ctx.actor()
+    user = await ctx.loaders.user.load(actor.user_id)
+    assert user is not None
+    # Refusals that need no password first: they cost no attempt.
+    passwords.check_new_password(new_password, username=user.username, field="newPassword")
+    if old_password == new_password:
+        raise BadUserInput("must differ from the current password", field="newPassword")
+    key = lockout.name_key(user.username)
+    gate = await _count_attempt(ctx, key, utcnow())
+    if gate.refusal is not None:
+        raise gate.refusal
+    if not await asyncio.to_thread(passwords.verify_password, user.password_hash, old_password):
+        if gate.locks_until is not None:
+            raise _locked(gate.locks_until)
+        raise BadUserInput("is not your current password", field="oldPassword")
+    new_hash = await asyncio.to_thread(passwords.hash_password, new_password)
     async with ctx.write("changePassword", actor=actor) as work:
-        user = await work.session.get(User, actor.user_id, with_for_update=True)
-        assert user is not None
-        if not await asyncio.to_thread(passwords.verify_password, user.password_hash, old_password):
+        await _forget_failures(ctx, work, gate, key)
+        row = await work.session.get(User, actor.user_id, with_for_update=True)
+        assert row is not None
+        if row.password_hash != user.password_hash:
+            # Reset by an admin since it was checked: the old one is not current.
             raise BadUserInput("is not your current password", field="oldPassword")
-        passwords.check_new_password(new_password, username=user.username, field="newPassword")
-        if old_password == new_password:
-            raise BadUserInput("must differ from the current password", field="newPassword")
-        user.password_hash = await asyncio.to_thread(passwords.hash_password, new_password)
-        work.touched(encode_id("User", user.id))
+        row.password_hash, row.locked_until = new_hash, None
+        work.touched(encode_id("User", row.id))
     # Other sessions keep their tokens: changing one's password is not a revocation.
     return True
 

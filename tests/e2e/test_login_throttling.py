@@ -46,6 +46,8 @@ WRONG = "wrong username or password"
 USER_STATE = "query U($id: ID!) { user(id: $id) { id username locked } }"
 UNLOCK = "mutation U($id: ID!) { unlockUser(id: $id) { id locked } }"
 DISABLE = "mutation D($id: ID!) { disableUser(id: $id) { id enabled } }"
+CHANGE_PASSWORD = """
+mutation C($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) }"""
 RESET = "mutation P($id: ID!, $pw: String!) { resetPassword(id: $id, newPassword: $pw) { id } }"
 CREATE_USER = """
 mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id username } }"""
@@ -256,6 +258,41 @@ def test_aliased_logins_check_one_password_per_request(logins: Server) -> None:
     assert_error(logins.login_response(user.username, "wrong-password"), "ACCOUNT_LOCKED")
 
 
+def test_wrong_old_passwords_count_as_failed_logins(logins: Server) -> None:
+    """changePassword checks the old password as a login does: a stolen token cannot
+    guess it without limit."""
+    user = logins.make_user("ENGINEER")
+
+    def change(old: str) -> dict[str, Any]:
+        variables = {"old": old, "new": unique_password()}
+        return logins.gql(CHANGE_PASSWORD, variables, user.token)
+
+    for _ in range(LIMIT - 1):
+        assert_error(change("not-my-password"), "BAD_USER_INPUT", field="oldPassword")
+    assert_error(change("not-my-password"), "ACCOUNT_LOCKED")
+    assert_error(change(user.password), "ACCOUNT_LOCKED")  # nothing is checked now
+    assert_error(logins.login_response(user.username, user.password), "ACCOUNT_LOCKED")
+    assert is_locked(logins, user.id)
+
+    logins.admin(UNLOCK, {"id": user.id})
+    new_password = unique_password()
+    variables = {"old": user.password, "new": new_password}
+    assert logins.data(CHANGE_PASSWORD, variables, user.token) == {"changePassword": True}
+    logins.login(user.username, new_password)
+
+
+def test_a_password_change_forgets_failed_logins(logins: Server) -> None:
+    user = logins.make_user("ENGINEER")
+    for _ in range(LIMIT - 1):
+        assert_error(logins.login_response(user.username, "wrong-password"), "UNAUTHENTICATED")
+    new_password = unique_password()
+    variables = {"old": user.password, "new": new_password}
+    assert logins.data(CHANGE_PASSWORD, variables, user.token) == {"changePassword": True}
+    for _ in range(LIMIT - 1):
+        assert_error(logins.login_response(user.username, "wrong-password"), "UNAUTHENTICATED")
+    logins.login(user.username, new_password)
+
+
 # -- lifting a wait ------------------------------------------------------------------------
 
 
@@ -417,6 +454,29 @@ def test_an_address_over_its_limit_is_rate_limited(
         # Unlocking the name lifts nothing of the address.
         server.admin(UNLOCK, {"id": user.id})
         assert error_code(server.login_response(user.username, user.password)) == "RATE_LIMITED"
+    finally:
+        server.stop()
+
+
+def test_addresses_are_counted_apart(backend: str, server_factory: Callable[..., Server]) -> None:
+    """Behind a trusted proxy (FORWARDED_ALLOW_IPS) each client address has its own
+    allowance: one address spraying names does not stop the others."""
+    server = server_factory(backend, LOGIN_IP_ATTEMPTS="2", FORWARDED_ALLOW_IPS="127.0.0.1")
+
+    def from_(address: str, username: str, password: str) -> dict[str, Any]:
+        variables = {"username": username, "password": password}
+        return server.gql(LOGIN, variables, headers={"X-Forwarded-For": address})
+
+    try:
+        user = server.make_user("ENGINEER")
+        for _ in range(2):
+            assert_error(from_("203.0.113.7", unique_name("spray"), "pw-x"), "UNAUTHENTICATED")
+        assert_error(from_("203.0.113.7", unique_name("spray"), "pw-x"), "RATE_LIMITED")
+        assert_error(from_("203.0.113.7", user.username, user.password), "RATE_LIMITED")
+        # Another address is not held back, by failures or by the right password.
+        assert_error(from_("198.51.100.9", unique_name("spray"), "pw-x"), "UNAUTHENTICATED")
+        assert_ok(from_("198.51.100.9", user.username, user.password))
+        assert_ok(from_("2001:db8::1", user.username, user.password))
     finally:
         server.stop()
 
