@@ -26,7 +26,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 from e2e.client import Server, assert_ok, clean_env, unique_password
 
+from .scenario import RUNS
 from .services import PostgresCluster, RedisServer
 
 # Tests leave these running; scenarios set what they need on top.
@@ -203,6 +204,15 @@ def servers(
             redis.resume()
         if not postgres.running():
             postgres.start()
+
+
+@pytest.fixture(autouse=True)
+async def _stop_runs(servers: Servers) -> AsyncIterator[None]:
+    """Writers and subscribers never outlive their test, even one that failed midway
+    (stopped before the servers are: this fixture is set up after `servers`)."""
+    yield
+    while RUNS:
+        await RUNS.pop().cancel()
 
 
 @pytest.hookimpl(wrapper=True)

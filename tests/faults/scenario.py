@@ -43,8 +43,14 @@ CATCH_UP = 15.0  # bound for a subscriber to receive what is committed (normally
 RETRYABLE_CLOSES = {1013, 4503}  # "try again later": what a refused websocket gets
 
 
+# Every Run of the current test: conftest stops what is still running after the test,
+# passed or not (the event loop outlives the test).
+RUNS: list[Run] = []
+
+
 class Run:
     def __init__(self, servers: list[Server]) -> None:
+        RUNS.append(self)
         self.servers = list(servers)
         self.clock = Clock()
         self.problems = Problems()
@@ -91,6 +97,13 @@ class Run:
 
     def writers_on(self, label: str) -> list[Writer]:
         return [w for w in self.writers if w.server.label == label]
+
+    async def cancel(self) -> None:
+        """Stops every writer and subscriber at once (after the test, whatever happened)."""
+        for writer in self.writers:
+            await writer.cancel()
+        for subscriber in self.subscribers:
+            await subscriber.stop()
 
     # -- the end -----------------------------------------------------------------
 

@@ -101,6 +101,14 @@ class Writer:
         if self._task is not None:
             await self._task
 
+    async def cancel(self) -> None:
+        """Stops at once (a test that failed midway), the request in flight abandoned."""
+        self._stop.set()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
     async def _run(self) -> None:
         async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as http:
             while not self._stop.is_set():
