@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from domain.errors import DomainError, ServiceUnavailable
 from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
+from realtime.sockets import GuardedSockets, watch_relay
 from realtime.wire import ResultEncoder
 from resolvers.context import Context, Deadline, Services
 from schema.http_guard import HTTPGuard, metrics_refusal
@@ -37,7 +38,7 @@ from settings import Settings, get_settings
 log = logging.getLogger("aftersales")
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
     def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
         super().__init__(
             build_schema(settings),
@@ -50,6 +51,8 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self._services_ref = services_ref
+        # Websocket limits: messages, handshakes, malformed frames, sends (realtime.sockets).
+        self.guard_sockets(settings)
         self._settings = settings
         self._results = ResultEncoder(super().encode_json)  # type: ignore[arg-type]
 
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             queue_size=settings.subscriber_queue_size,
         )
         await relay.start()
+        watch_relay(relay)
         services_ref["services"] = Services(
             settings=settings,
             engine=engine,

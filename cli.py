@@ -52,6 +52,8 @@ def serve(
     """Run the GraphQL server (GraphiQL at /graphql outside production)."""
     import uvicorn
 
+    from realtime.sockets import MAX_MESSAGE_BYTES
+
     config = settings()
     if migrate:
         migrations.upgrade(config.database_url)
@@ -69,8 +71,13 @@ def serve(
         port=port,
         workers=workers,
         log_level=config.log_level.lower(),
+        # Websockets (realtime.sockets, realtime.ws_protocol): uvicorn's protocol, parsed
+        # a slice per loop turn; messages of 1 MiB at most; a peer that does not answer
+        # a ping within the send timeout is dropped.
+        ws="realtime.ws_protocol:WebSocketProtocol",
+        ws_max_size=min(config.max_body_bytes, MAX_MESSAGE_BYTES),
         ws_ping_interval=20,
-        ws_ping_timeout=20,
+        ws_ping_timeout=config.ws_send_timeout_seconds,
         # X-Forwarded-For / -Proto are believed only from FORWARDED_ALLOW_IPS (by default
         # from nobody: uvicorn's own default trusts 127.0.0.1, i.e. any local client).
         proxy_headers=bool(config.forwarded_allow_ips.strip()),

@@ -21,6 +21,7 @@ from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import TicketKind
 from persistence.events import events_after
 from realtime.relay import EventRecord, SubscriberTooSlow
+from realtime.sockets import close_socket
 from resolvers.context import Context
 
 log = logging.getLogger("aftersales.subscriptions")
@@ -83,10 +84,8 @@ def sees_notification(actor: Actor, _kinds: frozenset[TicketKind], event: EventR
 
 
 async def _close(ctx: Context, code: int, reason: str) -> None:
-    try:
-        await ctx.connection.close(code=code, reason=reason[:120])  # type: ignore[attr-defined]
-    except Exception:  # already closing
-        log.debug("websocket already closed")
+    # Through the socket's guard: closed once, bounded in time, its operations released.
+    await close_socket(ctx.connection, code, reason)
 
 
 async def deliver(
