@@ -46,13 +46,13 @@ class Settings(BaseSettings):
     # `login_ip_attempts` failed logins per `lockout_minutes`.
     login_attempts: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
-    login_ip_attempts: int = Field(default=30, ge=1)
+    login_ip_attempts: int = Field(default=100, ge=1)
 
     # Rate limits (token buckets: a sustained rate and a burst). HTTP requests per
     # user (or per address before login); websocket messages per connection, pings
     # and messages before connection_init included.
-    http_requests_per_second: float = Field(default=20.0, gt=0)
-    http_burst: int = Field(default=60, ge=1)
+    http_requests_per_second: float = Field(default=50.0, gt=0)
+    http_burst: int = Field(default=500, ge=1)
     ws_messages_per_second: float = Field(default=10.0, gt=0)
     ws_burst: int = Field(default=40, ge=1)
     # Seconds a websocket may take to send connection_init before it is closed (4408).
