@@ -27,9 +27,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from domain.errors import DomainError, ServiceUnavailable
 from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
-from realtime.sockets import GuardedSockets, watch_relay
+from realtime.sockets import GuardedSockets, close_socket, watch_relay
 from realtime.wire import ResultEncoder
 from resolvers.context import Context, Deadline, Services
+from resolvers.failures import as_unavailable
 from schema.http_guard import HTTPGuard, metrics_refusal
 from schema.request_json import parse_request_json
 from schema.root import build_schema
@@ -107,8 +108,16 @@ class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
         # The user is resolved once, from the connection_init payload; a bad token closes 4403.
         try:
             await context.actor()
-        except DomainError as exc:
-            raise ConnectionRejectionError({"message": exc.message}) from exc
+        except Exception as exc:
+            unavailable = as_unavailable(exc, retry_after=self._settings.retry_after_seconds)
+            if isinstance(exc, ServiceUnavailable) or unavailable is not None:
+                # The database out of reach: "try again later" (4503), never "forbidden"
+                # (a client would log out) nor a dropped socket (1006).
+                await close_socket(context.connection, 4503, "service unavailable; retry")
+                raise ConnectionRejectionError({"message": "unavailable"}) from exc
+            if isinstance(exc, DomainError):
+                raise ConnectionRejectionError({"message": exc.message}) from exc
+            raise
         return None
 
 
