@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from graphql import print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from realtime.delivery import delivery_group
+from realtime.sockets import close_socket
+from resolvers.failures import as_unavailable
+
+log = logging.getLogger("aftersales.subscriptions")
+
+# A live event whose fields cannot be resolved (the database away) is tried again after
+# these pauses (15.5 s in all); then its subscriber is closed with CLOSE_UNAVAILABLE,
+# naming the `since` to resume from.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+CLOSE_UNAVAILABLE = 4503
+UNDELIVERABLE = object()
 
 
 class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -23,6 +35,9 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
       record. Subscribers who sent the same document and variables and see the same
       things (`realtime.delivery.delivery_group`) get one execution of it, shared,
       instead of one each: a thousand dispatchers' boards cost one execution per event.
+    * A live event is never sent broken: while the database is out of reach its fields
+      are resolved again, and a subscriber is closed (4503, with where to resume) rather
+      than given an event with errors where its fields should be.
     """
 
     # Set on the per-event copies only: where results of this event are shared, and
@@ -30,14 +45,24 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
     _shared_results: dict[Any, Any] | None = None
     _shared_key: Any = None
 
+    # Set on the per-event copies: the event, and the executor that made the copy (a
+    # retry of the event needs a fresh copy: an executor collects its own errors).
+    _event: Any = None
+    _parent: EventScopedExecutor | None = None
+
     def build_per_event_executor(self, payload: Any) -> Any:
-        executor = super().build_per_event_executor(payload)
-        executor._relevant_sub_fields = {}
+        executor = self._plain_event_executor(payload)
         shared = getattr(payload, "shared", None)
         group = delivery_group(self.context_value)
         if isinstance(shared, dict) and group is not None:
             executor._shared_results = shared.setdefault("results", {})
             executor._shared_key = (self._document_key(), group)
+        return executor
+
+    def _plain_event_executor(self, payload: Any) -> EventScopedExecutor:
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        executor._event, executor._parent = payload, self
         return executor
 
     def _document_key(self) -> tuple[str, ...]:
@@ -50,22 +75,59 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
         return key
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        if self._parent is None:  # a query, a mutation, or a subscription's first step
+            return super().execute_operation(serially)
         results, key = self._shared_results, self._shared_key
         if results is None:
-            return super().execute_operation(serially)
+            return self._delivered(asyncio.ensure_future(self._deliverable(serially)))
         found = results.get(key)
         if found is None:
-            result = super().execute_operation(serially)
-            if not self.is_awaitable(result):
-                results[key] = result
-                return result
             # A task of its own, so that the first subscriber leaving mid-execution
             # cannot cancel it for the others; each waits on a shield.
-            found = results[key] = asyncio.ensure_future(result)
-        if not isinstance(found, asyncio.Future):
-            return found
-        return _shielded(found)
+            found = results[key] = asyncio.ensure_future(self._deliverable(serially))
+        return self._delivered(found)
+
+    async def _deliverable(self, serially: bool | None) -> Any:
+        """The event's result, executed again (on fresh loaders) while the database is
+        out of reach: a live event is delayed, never sent with fields it could not
+        resolve. UNDELIVERABLE when the database stays away."""
+        executor: EventScopedExecutor = self
+        for delay in (*RETRY_DELAYS, None):
+            result = super(EventScopedExecutor, executor).execute_operation(serially)
+            if executor.is_awaitable(result):
+                result = await result
+            if not any(_out_of_reach(e.original_error) for e in result.errors or ()):
+                return result
+            if delay is None:
+                return UNDELIVERABLE
+            log.warning("event %s could not be resolved; retrying", _sequence(self._event))
+            await asyncio.sleep(delay)
+            shared = getattr(self._event, "shared", None)
+            if isinstance(shared, dict):
+                shared.pop("loaders", None)
+                self.context_value.loaders_for_event(shared)
+            assert self._parent is not None
+            executor = self._parent._plain_event_executor(self._event)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _delivered(self, found: asyncio.Future[Any]) -> Any:
+        result = await asyncio.shield(found)
+        if result is not UNDELIVERABLE:
+            return result
+        # The subscriber resumes where this event is, with `since`, once it reconnects.
+        resume = _sequence(self._event) - 1
+        await close_socket(
+            self.context_value.connection,
+            CLOSE_UNAVAILABLE,
+            f"service unavailable; resubscribe with since={resume}",
+        )
+        # Closing ends the connection's operations (this one included) from outside.
+        await asyncio.Event().wait()
 
 
-async def _shielded(task: asyncio.Future[Any]) -> Any:
-    return await asyncio.shield(task)
+def _out_of_reach(error: BaseException | None) -> bool:
+    return error is not None and as_unavailable(error, retry_after=1) is not None
+
+
+def _sequence(event: Any) -> int:
+    return int(getattr(event, "sequence", 0))
