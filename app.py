@@ -170,8 +170,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             async with services_ref["services"].engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("readiness check failed")
+        except Exception as exc:
+            # One line per probe: an outage probed every few seconds must not bury the log.
+            log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
