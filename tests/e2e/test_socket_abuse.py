@@ -607,6 +607,35 @@ def test_a_subscriber_that_stops_reading_is_closed_with_4413_and_released(
     assert 0 < len(messages) < created + 2  # connection_ack was read already
 
 
+def test_a_subscriber_that_answers_no_ping_is_dropped_and_released(
+    tight: Server, backend: str
+) -> None:
+    """A peer that reads nothing while its sends still fit in the kernel's buffers:
+    uvicorn's ping (every 20 s) goes unanswered for WS_SEND_TIMEOUT_SECONDS and the
+    connection is dropped; the application is told and releases the feed (uvicorn alone
+    closed behind the unread data and told nobody: the subscription's next send logged
+    "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'")."""
+    if backend != "sqlite":
+        pytest.skip("no database work: the ping's 20 s wait once is enough")
+    with log_stays_clean(tight):
+        raw = RawSocket(tight, TRANSPORT_WS)
+        try:
+            raw.init(tight.admin_token)
+            raw.send({"type": "subscribe", "id": "1", "payload": {"query": BIG_EVENTS}})
+            deadline = time.monotonic() + 60
+            while metric(tight, "aftersales_live_feeds") < 1:
+                assert time.monotonic() < deadline, "the subscription did not start"
+                time.sleep(0.1)
+            # Nothing is read from here on: the next ping goes unanswered.
+            while metric(tight, "aftersales_live_feeds") > 0 or metric(
+                tight, "aftersales_websockets_open"
+            ):
+                assert time.monotonic() < deadline, "the silent peer was not dropped"
+                time.sleep(0.5)
+        finally:
+            raw.close()
+
+
 def test_the_log_holds_no_traceback(tight: Server) -> None:
     """After everything above, the whole log of the module's server (the shared one's
     was checked around each test above: other modules' tests write to it too)."""
