@@ -6,8 +6,9 @@ log (`aftersales serve` passes it to uvicorn as `ws`).
   one read returned (up to 256 KiB): from a peer that floods small frames, some 12,000
   messages, parsed (~70 ms here) and queued for the application in one go, which then
   ran them all before anyone else got the loop: other users' requests waited 10 s and
-  more. Here at most `SLICE` bytes are parsed per turn of the loop, and nothing more is
-  read from the socket until they are.
+  more. Here at most `SLICE` bytes are parsed per turn of the loop, the next slice only
+  once the application has taken the messages of the last, and nothing more is read
+  from the socket until the backlog is parsed.
 * **The application can close a socket at once** (`CLOSE_NOW` in the scope's
   extensions): uvicorn's close waits until the peer has read what is buffered (for
   ever, from a peer that reads nothing), then keeps parsing what the peer sends for ten
@@ -48,6 +49,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self._backlog = bytearray()
         self._holding = False  # reading paused by us, for the backlog
+        self._slice_waiting = False  # the next slice waits for the application
         self._discarding = False  # refused: incoming bytes are thrown away
 
     def connection_made(self, transport: Any) -> None:
@@ -74,14 +76,20 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             self._next_slice()
 
     def _next_slice(self) -> None:
-        if self.transport.is_closing():
+        self._slice_waiting = False
+        if self._discarding or self.transport.is_closing():
             self._backlog.clear()
             return
         piece = bytes(self._backlog[:SLICE])
         del self._backlog[:SLICE]
         super().data_received(piece)
         if self._backlog:
-            self.loop.call_soon(self._next_slice)
+            # The next slice on a later turn, once the application has taken these
+            # messages: parsing goes no faster than the application reads.
+            if self.queue.empty():
+                self.loop.call_soon(self._next_slice)
+            else:
+                self._slice_waiting = True
             return
         self._holding = False
         # Read again unless uvicorn itself waits for the application to take its messages.
@@ -101,11 +109,14 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().send_receive_event_to_app()
 
     async def receive(self) -> Any:
-        # uvicorn's, except that reading stays paused while a backlog is being parsed.
+        # uvicorn's, except that a backlog is parsed on before anything more is read.
         message = await self.queue.get()
-        if self.read_paused and self.queue.empty():
-            self.read_paused = False
-            if not self._holding:
+        if self.queue.empty():
+            was_paused, self.read_paused = self.read_paused, False
+            if self._slice_waiting:
+                self._slice_waiting = False
+                self.loop.call_soon(self._next_slice)
+            elif was_paused and not self._holding:
                 self.transport.resume_reading()
         return message
 

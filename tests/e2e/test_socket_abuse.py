@@ -456,6 +456,21 @@ def test_a_message_over_the_size_limit_closes_with_1009(server: Server, sockets)
     assert code == 1009  # message too big
 
 
+def test_large_messages_within_the_limit_arrive_whole(server: Server, sockets) -> None:
+    """Messages bigger than what the server parses per turn of its loop (16 KiB), sent
+    in one write with a small one behind them: all arrive, in order."""
+    with log_stays_clean(server):
+        raw = sockets(server)
+        raw.init(server.admin_token)
+        big = {"type": "ping", "payload": {"x": "a" * 500_000}}
+        query = {"type": "subscribe", "id": "1", "payload": {"query": "{ me { id } }"}}
+        raw.send(big, big, query)
+        assert raw.next_message() == {"type": "pong"}
+        assert raw.next_message() == {"type": "pong"}
+        answer = raw.next_message()
+        assert answer["payload"]["data"]["me"]["id"] == server.admin_id, answer
+
+
 @pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
 def test_a_query_that_does_not_parse_is_an_error_message(
     server: Server, sockets, protocol: str
