@@ -37,10 +37,11 @@ def amount(value: object, field: str, *, maximum: Decimal = MAX_AMOUNT) -> Decim
     assert isinstance(value, Decimal)
     if value < 0:
         raise BadUserInput("must be zero or more", field=field)
-    cents = to_cent(value)
-    if cents > maximum:
+    # Refused before rounding: whatever would round above the maximum, and 1e999999,
+    # which has too many digits to round to the cent at all (InvalidOperation).
+    if value >= maximum + CENT / 2:
         raise BadUserInput(f"must be at most {maximum}", field=field)
-    return cents
+    return to_cent(value)
 
 
 def optional_amount(value: Decimal | None, field: str) -> Decimal | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.errors import BadUserInput
-from domain.money import times, to_cent
+from domain.money import amount, times, to_cent
 
 # Quantities of one line or one adjustment; a guard against typos, not a business rule.
 MAX_QUANTITY = 1_000_000
@@ -101,9 +101,9 @@ def selling_price(prices: Prices, asked: Decimal | None, *, field: str) -> Decim
     which may go down to the minimum price and no lower; never above list."""
     if asked is None:
         return prices.list
-    if not asked.is_finite():
-        raise BadUserInput("is not a number", field=field)
-    price = to_cent(asked)
+    # The one money rule (finite, zero or more, bounded, to the cent): a bound checked
+    # before rounding, as 1e999999 has too many digits to round at all.
+    price = amount(asked, field)
     if price < prices.minimum:
         raise BadUserInput("is below the minimum price of this part", field=field)
     if price > prices.list:

@@ -76,11 +76,12 @@ async def add_work_record(
     idempotency_key: str | None,
 ) -> Any:
     details = validation.text(data.details, "details", max_length=8000)
-    if data.ended_at < data.started_at:
-        raise BadUserInput("must not be before startedAt", field="endedAt")
+    # Zones first: a naive and an aware time cannot be compared.
     for name, value in (("startedAt", data.started_at), ("endedAt", data.ended_at)):
         if value.tzinfo is None:
             raise BadUserInput("must carry a time zone", field=name)
+    if data.ended_at < data.started_at:
+        raise BadUserInput("must not be before startedAt", field="endedAt")
 
     async def apply(change: Change) -> None:
         record = WorkRecord(
