@@ -298,6 +298,7 @@ def import_parts(
 async def _import_parts(
     url: str, username: str, table: Table, dry_run: bool, source: str
 ) -> ImportSummary:
+    from persistence.queries.accounts import by_username
     from resolvers.context import actor_of
     from resolvers.parts.imports import MAX_ROWS_CLI, import_parts
 
@@ -305,7 +306,7 @@ async def _import_parts(
     try:
         sessionmaker = make_sessionmaker(engine)
         async with sessionmaker() as session:
-            user = await session.scalar(select(User).where(User.username == username))
+            user = await by_username(session, username)
         if user is None or not user.enabled or user.is_deleted:
             raise DomainError(f"no enabled user named {username!r} (--as)")
         return await import_parts(

@@ -6,7 +6,7 @@ migrations and tests read is the union of these modules)."""
 
 from __future__ import annotations
 
-from persistence.models.accounts import User
+from persistence.models.accounts import LoginAddressThrottle, LoginThrottle, User
 from persistence.models.assets import Device
 from persistence.models.audit import AuditEntry
 from persistence.models.base import NAMING, Base, Tracked
@@ -33,6 +33,8 @@ __all__ = [
     "Event",
     "IdempotencyKey",
     "KindRestriction",
+    "LoginAddressThrottle",
+    "LoginThrottle",
     "Notification",
     "OutingExpense",
     "OutingRequest",
