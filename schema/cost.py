@@ -9,9 +9,10 @@ the sizes of the lists enclosing it. A list's size is
   lists (`edges`, `nodes`) have the connection's size;
 * on any other list field (`history`, `contacts`, `regions`, a mutation's list): the
   page size, as nothing bounds it more tightly before it runs;
-* in introspection (`__schema`, `__type`): the schema's own average (as many types as
-  it has, the mean number of fields per type, of arguments per field...), so what an
-  introspection query costs is about what it returns and GraphiQL's stays cheap.
+* in introspection (`__schema`, `__type`): the schema's own means (as many types as
+  it has, the mean number of fields per type, of arguments per field..., and `ofType`
+  as deep as its types are wrapped; schema/cost_introspection.py), so an introspection
+  query costs about what it returns: GraphiQL's about 12,000 here.
 
 Only the operation that would run is counted (the one named, else the first, as
 strawberry runs it); fragments are expanded where spread (each counted once per
