@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.errors import BadUserInput
@@ -65,6 +65,21 @@ def positive_int(value: int | None, field: str, *, maximum: int = 100_000) -> in
     if value <= 0 or value > maximum:
         raise BadUserInput(f"must be between 1 and {maximum}", field=field)
     return value
+
+
+def aware_time(value: datetime, field: str) -> datetime:
+    """A moment given by a client, in UTC: it must name its zone (a naive time could be
+    any moment) and lie within what UTC can hold (0001-01-01T00:00+14:00 cannot)."""
+    if value.utcoffset() is None:
+        raise BadUserInput("must carry a time zone", field=field)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise BadUserInput("is out of range", field=field) from None
+
+
+def optional_aware_time(value: datetime | None, field: str) -> datetime | None:
+    return None if value is None else aware_time(value, field)
 
 
 def date_order(earlier: date | None, later: date | None, field: str, earlier_field: str) -> None:

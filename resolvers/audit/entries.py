@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain import policy
+from domain import policy, validation
 from domain.policy import Action
 from persistence.models import AuditEntry
 from persistence.queries.audit import audit_entries_listed
@@ -28,8 +28,8 @@ async def audit_log(
             actor_pk=decode_optional_id(filter.actor_id, "User", field="filter.actorId"),
             operation=filter.operation,
             record_id=filter.record_id,
-            since=filter.since,
-            until=filter.until,
+            since=validation.optional_aware_time(filter.since, "filter.since"),
+            until=validation.optional_aware_time(filter.until, "filter.until"),
         )
     async with ctx.read() as session:
         return await paginate(

@@ -187,9 +187,7 @@ async def log_communication(ctx: Context, data: CommunicationInput) -> Communica
     actor = await ctx.actor()
     policy.require(actor, Action.COMMUNICATION_WRITE)
     pk = decode_id(data.customer_id, "Customer", field="customerId")
-    occurred_at = data.occurred_at or utcnow()
-    if occurred_at.tzinfo is None:
-        raise BadUserInput("must carry a time zone", field="occurredAt")
+    occurred_at = validation.optional_aware_time(data.occurred_at, "occurredAt") or utcnow()
     entry = Communication(
         customer_id=pk,
         summary=validation.text(data.summary, "summary", max_length=4000),

@@ -76,19 +76,18 @@ async def add_work_record(
     idempotency_key: str | None,
 ) -> Any:
     details = validation.text(data.details, "details", max_length=8000)
-    # Zones first: a naive and an aware time cannot be compared.
-    for name, value in (("startedAt", data.started_at), ("endedAt", data.ended_at)):
-        if value.tzinfo is None:
-            raise BadUserInput("must carry a time zone", field=name)
-    if data.ended_at < data.started_at:
+    # Zones checked before comparing: a naive and an aware time cannot be compared.
+    started_at = validation.aware_time(data.started_at, "startedAt")
+    ended_at = validation.aware_time(data.ended_at, "endedAt")
+    if ended_at < started_at:
         raise BadUserInput("must not be before startedAt", field="endedAt")
 
     async def apply(change: Change) -> None:
         record = WorkRecord(
             ticket_id=change.ticket.id,
             engineer_id=change.actor.user_id,
-            started_at=data.started_at,
-            ended_at=data.ended_at,
+            started_at=started_at,
+            ended_at=ended_at,
             method=validation.optional_text(data.method, "method", max_length=100),
             place=validation.optional_text(data.place, "place"),
             details=details,

@@ -24,9 +24,13 @@ How it works:
   run the server's log holds no "Traceback" and no "Exception in ASGI application".
   A failure lists every offending document with its answer and the log's tail.
 
-Budget: `POSITIVE_EXAMPLES` + `NEGATIVE_EXAMPLES` per root field, ~540 documents, so
-~3,800 requests per backend. The server runs with rate limits and login limits far
-above what the fuzzer sends (they are tested elsewhere).
+Budget: `POSITIVE_EXAMPLES` (3) + `NEGATIVE_EXAMPLES` (1) per root field, ~360
+documents, so ~2,500 requests per backend, ~40 s each on two cores;
+`FUZZ_POSITIVE=40 FUZZ_NEGATIVE=5` makes a deeper run. The corpus depends only on the
+schema and the hypothesis / hypothesis-graphql versions. The server runs with rate and
+login limits far above what the fuzzer sends (they have tests of their own).
+
+`test_found_by_fuzzing` keeps what the fuzzer found as plain checks.
 """
 
 from __future__ import annotations
@@ -370,10 +374,15 @@ def test_fuzz(fuzz_server: Server, role: str | None) -> None:
 
 # -- what the fuzzer found, kept as plain checks ----------------------------------------
 
-WORK_RECORD_MIXED_ZONES = """
-mutation {
-  addWorkRecord(ticketId: "x", input: {details: "d",
-    startedAt: "2026-01-01T00:00:00+00:00", endedAt: "2026-01-01T01:00:00"}) { id }
+WORK_RECORD = """
+mutation M($startedAt: DateTime!, $endedAt: DateTime!) {
+  addWorkRecord(ticketId: "x", input: {details: "d", startedAt: $startedAt,
+    endedAt: $endedAt}) { id }
+}"""
+AUDIT_SINCE = "query Q($since: DateTime) { auditLog(filter: {since: $since}) { totalCount } }"
+COMMUNICATION = """
+mutation M($customerId: ID!, $at: DateTime) {
+  logCommunication(input: {customerId: $customerId, summary: "s", occurredAt: $at}) { id }
 }"""
 CLAIM_HUGE = 'mutation { claimExpense(expenseId: "x", amount: "1e999999", receipt: "r") { id } }'
 SALE_HUGE_PRICE = """
@@ -381,25 +390,38 @@ mutation M($customerId: ID!, $partId: ID!) {
   createPartSale(input: {customerId: $customerId,
     lines: [{partId: $partId, quantity: 1, unitPrice: "1e999999"}]}) { id }
 }"""
+AWARE = "2026-01-01T00:00:00+00:00"
+NAIVE = "2026-01-01T01:00:00"
+# A valid ISO time, but one UTC cannot hold: year 0 (and 10000 for the -14:00 one).
+BEFORE_YEAR_ONE = "0001-01-01T00:00:00+14:00"
+AFTER_9999 = "9999-12-31T23:59:59-14:00"
 
 
 def test_found_by_fuzzing(fuzz_server: Server) -> None:
     """Each was an INTERNAL_SERVER_ERROR: a naive time compared with an aware one before
-    the zones were checked; amounts too long for Decimal to round to the cent."""
+    the zones were checked, a naive time or one out of UTC's range given to the
+    database, an amount too long for Decimal to round to the cent."""
     server = fuzz_server
+    admin = server.admin_token
     engineer = server.make_user("ENGINEER")
     customer = rh.create_customer(server)
     part = ph.stock_part(server, 3)
     log_start = len(server.log_text())
-    for query, variables, token, field in (
-        (WORK_RECORD_MIXED_ZONES, None, server.admin_token, "endedAt"),
+    cases: list[tuple[str, dict[str, Any] | None, str | None, str]] = [
+        (WORK_RECORD, {"startedAt": AWARE, "endedAt": NAIVE}, admin, "endedAt"),
+        (WORK_RECORD, {"startedAt": BEFORE_YEAR_ONE, "endedAt": AWARE}, admin, "startedAt"),
+        (WORK_RECORD, {"startedAt": AWARE, "endedAt": AFTER_9999}, admin, "endedAt"),
+        (AUDIT_SINCE, {"since": "0001-01-01"}, admin, "filter.since"),
+        (AUDIT_SINCE, {"since": AFTER_9999}, admin, "filter.since"),
+        (COMMUNICATION, {"customerId": customer["id"], "at": BEFORE_YEAR_ONE}, admin, "occurredAt"),
         (CLAIM_HUGE, None, engineer.token, "amount"),
         (
             SALE_HUGE_PRICE,
             {"customerId": customer["id"], "partId": part["id"]},
-            server.admin_token,
+            admin,
             "lines[0].unitPrice",
         ),
-    ):
+    ]
+    for query, variables, token, field in cases:
         assert_error(server.gql(query, variables, token), "BAD_USER_INPUT", field=field)
     assert not log_failures(server.log_text()[log_start:])
