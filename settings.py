@@ -38,7 +38,7 @@ class Settings(BaseSettings):
 
     # Query cost (schema/cost.py): the estimated number of objects a document may
     # resolve, every list counted at its `first` (or the page size) through nesting.
-    max_query_cost: int = Field(default=25_000, ge=100)
+    max_query_cost: int = Field(default=50_000, ge=100)
 
     # Logins (NIST 800-63B): `login_attempts` wrong passwords in a row make the account
     # wait `lockout_minutes`, doubled on each repeat (capped at a day); an admin or

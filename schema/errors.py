@@ -8,13 +8,24 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
-from domain.errors import DomainError
+from domain.errors import BadUserInput, DomainError
 from resolvers.failures import as_unavailable
 
 log = logging.getLogger("aftersales.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def _request_error(original: BaseException | None) -> DomainError | None:
+    """strawberry's refusals of a document with no operation to run (an operationName
+    naming none) or of the wrong kind for the transport: the request's fault."""
+    if isinstance(original, CannotGetOperationTypeError):
+        return BadUserInput(original.as_http_error_reason(), field="operationName")
+    if isinstance(original, InvalidOperationTypeError):
+        return BadUserInput(original.as_http_error_reason("this transport"))
+    return None
 
 
 def public_error(
@@ -26,7 +37,9 @@ def public_error(
     masked."""
     original = error.original_error
     original = (
-        as_unavailable(original, retry_after=retry_after, committed=committed) or original
+        as_unavailable(original, retry_after=retry_after, committed=committed)
+        or _request_error(original)
+        or original
     )
     if isinstance(original, DomainError):
         return GraphQLError(

@@ -511,15 +511,7 @@ def test_legacy_start_runs_a_query_as_the_protocol_allows(server: Server, socket
     "payload",
     [
         {"query": "query A { me { id } } query B { me { id } }"},
-        pytest.param(
-            {"query": "query A { me { id } }", "operationName": "B"},
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="schema/errors.py masks strawberry's CannotGetOperationTypeError "
-                "(raised inside schema.stream, i.e. on websockets only) as "
-                "INTERNAL_SERVER_ERROR and logs its traceback",
-            ),
-        ),
+        {"query": "query A { me { id } }", "operationName": "B"},
     ],
     ids=["several-unnamed", "unknown-name"],
 )
