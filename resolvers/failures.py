@@ -9,8 +9,7 @@ from persistence.errors import is_unavailable
 
 UNAVAILABLE = "the service cannot reach its database just now; retry shortly"
 COMMITTED = (
-    "the change was saved, but its result could not be read back just now; "
-    "query it again shortly"
+    "the change was saved, but its result could not be read back just now; query it again shortly"
 )
 
 
