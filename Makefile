@@ -11,6 +11,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist); each test file stays in one process (its servers with it).
+TEST_WORKERS ?= 2
 
 # Stamps: reinstall only when pyproject.toml changes.
 RUNTIME_STAMP := $(VENV)/.installed
@@ -21,7 +23,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 help:
 	@echo "make run      serve GraphQL on http://$(HOST):$(PORT)/graphql (HOST, PORT, WORKERS)"
-	@echo "make test     run the tests (PYTEST_ARGS; TEST_DATABASE_URL, TEST_REDIS_URL)"
+	@echo "make test     run the tests in TEST_WORKERS processes (PYTEST_ARGS; TEST_DATABASE_URL, TEST_REDIS_URL)"
 	@echo "make test-faults  only the fault tests (own PostgreSQL and Redis, stopped and killed)"
 	@echo "make lint     ruff, the layer rules (lint-imports), mypy strict on domain/"
 	@echo "make format   ruff format + ruff check --fix"
@@ -45,7 +47,7 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/aftersales serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(DEV_STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Part of `make test` too: they start their own PostgreSQL cluster and redis-server.
 test-faults: $(DEV_STAMP)
