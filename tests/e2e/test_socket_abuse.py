@@ -231,16 +231,26 @@ def pongs(messages: list[dict[str, Any]]) -> int:
 # -- servers with small limits ------------------------------------------------------------
 
 
+TIGHT = {
+    "ENVIRONMENT": "production",
+    "WS_SEND_TIMEOUT_SECONDS": "1",
+    "WS_INIT_TIMEOUT_SECONDS": "2",
+    "METRICS_TOKEN": "metrics-token-for-tests",
+}
+
+
 @pytest.fixture(scope="module")
 def tight(backend: str, server_factory: Callable[..., Server]) -> Iterator[Server]:
     """Production, with sends timing out after a second and connection_init awaited two."""
-    running = server_factory(
-        backend,
-        ENVIRONMENT="production",
-        WS_SEND_TIMEOUT_SECONDS="1",
-        WS_INIT_TIMEOUT_SECONDS="2",
-        METRICS_TOKEN="metrics-token-for-tests",
-    )
+    running = server_factory(backend, **TIGHT)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def tight_sqlite(server_factory: Callable[..., Server]) -> Iterator[Server]:
+    """`tight` on SQLite only, for what involves no database work."""
+    running = server_factory("sqlite", **TIGHT)
     yield running
     running.stop()
 
@@ -614,16 +624,14 @@ def test_a_subscriber_that_stops_reading_is_closed_with_4413_and_released(
     assert 0 < len(messages) < created + 2  # connection_ack was read already
 
 
-def test_a_subscriber_that_answers_no_ping_is_dropped_and_released(
-    tight: Server, backend: str
-) -> None:
+def test_a_subscriber_that_answers_no_ping_is_dropped_and_released(tight_sqlite: Server) -> None:
     """A peer that reads nothing while its sends still fit in the kernel's buffers:
     uvicorn's ping (every 20 s) goes unanswered for WS_SEND_TIMEOUT_SECONDS and the
     connection is dropped; the application is told and releases the feed (uvicorn alone
     closed behind the unread data and told nobody: the subscription's next send logged
     "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'")."""
-    if backend != "sqlite":
-        pytest.skip("no database work: the ping's 20 s wait once is enough")
+    # No database work: the ping's 20 s wait once (on SQLite) is enough.
+    tight = tight_sqlite
     with log_stays_clean(tight):
         raw = RawSocket(tight, TRANSPORT_WS)
         try:
