@@ -28,7 +28,9 @@ def test_amounts_round_half_up_to_the_cent(given: str, kept: str) -> None:
     assert str(money.amount(Decimal(given), "price")) == kept
 
 
-@pytest.mark.parametrize("given", ["-0.01", "NaN", "Infinity", "10000000000"])
+@pytest.mark.parametrize(
+    "given", ["-0.01", "NaN", "Infinity", "-Infinity", "10000000000", "1e999999", "-1e999999"]
+)
 def test_bad_amounts_are_refused_by_field(given: str) -> None:
     with pytest.raises(BadUserInput) as refused:
         money.amount(Decimal(given), "lines[0].unitPrice")
