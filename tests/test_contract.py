@@ -13,9 +13,54 @@ from settings import Settings
 CONTRACT = Path(__file__).parent / "contract"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "contract"
 
-# Operations not built yet: strict xfail, so each one must be removed from here the
-# moment it validates.
-NOT_YET_BUILT: set[str] = set()
+FILES = ("core.graphql", "parts.graphql", "time.graphql", "field.graphql", "channels.graphql")
+
+# Operations not built yet, by file: strict xfail, so each one must be removed from here
+# the moment it validates. The time, field and channels contracts come with their issues.
+NOT_YET_BUILT: dict[str, set[str]] = {
+    "time.graphql": {
+        "CreateBusinessCalendar",
+        "CreateSlaPolicy",
+        "SlaPolicies",
+        "HoldTicket",
+        "ResumeTicket",
+        "TicketSla",
+        "TicketsAtRisk",
+        "SetEngineerProfile",
+        "CreateDispatchRule",
+        "DispatchRules",
+        "MaintenanceDue",
+        "SetServiceSettings",
+        "ServiceSettings",
+        "CreateReminder",
+        "CompleteReminder",
+        "JobRuns",
+    },
+    "field.graphql": {
+        "UploadAttachment",
+        "TicketAttachments",
+        "RecordSignature",
+        "TicketReport",
+        "UpdateTicket",
+        "CheckInAt",
+        "DeviceHistory",
+        "SetChargeRates",
+        "TicketCharges",
+        "SendEstimate",
+        "AnswerEstimate",
+        "AdvanceDepotRepair",
+    },
+    "channels.graphql": {
+        "CreateChannel",
+        "UpdateChannel",
+        "Channels",
+        "TestChannel",
+        "SetMyChannelPreferences",
+        "BindWecomUser",
+        "Deliveries",
+        "RetryDelivery",
+    },
+}
 
 
 def operations(file_name: str) -> list[tuple[str, OperationDefinitionNode]]:
@@ -29,12 +74,12 @@ def operations(file_name: str) -> list[tuple[str, OperationDefinitionNode]]:
 
 def cases() -> list[object]:
     result = []
-    for file_name in ("core.graphql", "parts.graphql"):
+    for file_name in FILES:
         for name, node in operations(file_name):
             marks = []
-            if name in NOT_YET_BUILT:
+            if name in NOT_YET_BUILT.get(file_name, ()):
                 marks.append(pytest.mark.xfail(strict=True, reason="not built yet"))
-            result.append(pytest.param(node, id=name, marks=marks))
+            result.append(pytest.param(node, id=f"{file_name}:{name}", marks=marks))
     return result
 
 
@@ -62,10 +107,16 @@ def test_the_foundation_operations_are_all_present() -> None:
         "CreateCustomer",
         "RegisterDevice",
     ]
-    assert not set(built) & NOT_YET_BUILT
+    assert not set(built) & NOT_YET_BUILT.get("core.graphql", set())
+
+
+def test_every_operation_not_yet_built_is_in_its_contract() -> None:
+    # A name here that the contract does not have would be an xfail that never runs.
+    for file_name, names in NOT_YET_BUILT.items():
+        assert names <= {name for name, _ in operations(file_name)}, file_name
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="no shared/ checkout beside the project")
-@pytest.mark.parametrize("file_name", ["core.graphql", "parts.graphql"])
+@pytest.mark.parametrize("file_name", FILES)
 def test_the_copied_contract_matches_the_shared_one(file_name: str) -> None:
     assert (CONTRACT / file_name).read_text() == (SHARED / file_name).read_text()
