@@ -215,7 +215,6 @@ async def in_process(
     rows (authentication, COUNT, page, the three loaders, through the ORM) and the rest
     (parsing, validating and executing the GraphQL document, building the result)."""
     from sqlalchemy import event
-    from starlette.requests import Request
 
     from persistence.db import count_statements as collect
     from persistence.db import make_engine, make_sessionmaker
@@ -236,13 +235,6 @@ async def in_process(
         )
         schema = build_schema(settings)
         token = issue_token(secret_key, user_id=user_id, token_version=1, ttl_minutes=5)
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-            "client": ("127.0.0.1", 5000),
-        }
         traffic = {"checkout": 0, "begin": 0, "rollback": 0}
 
         def counter(name: str) -> Any:
@@ -260,14 +252,14 @@ async def in_process(
             result = await schema.execute(
                 BOARD,
                 variable_values={"first": 50},
-                context_value=Context(services, Request(scope)),
+                context_value=Context.in_process(services, token),
             )
             if result.errors:
                 raise RuntimeError(f"the board query failed in-process: {result.errors}")
             return result.data or {}
 
         async def fetch_only() -> None:
-            ctx = Context(services, Request(scope))
+            ctx = Context.in_process(services, token)
             page = await ticket_resolvers.tickets(ctx, 50, None, None)
             rows = [edge.node for edge in page.edges]
             await asyncio.gather(

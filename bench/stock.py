@@ -289,7 +289,6 @@ async def in_process(
     """The parts list, one issue and one receipt through the schema in this process,
     counting what the engine executes (transaction control is not a query). The issue
     and the receipt are real (one movement each), made before the phases start."""
-    from starlette.requests import Request
 
     from persistence.db import count_statements, make_engine, make_sessionmaker
     from resolvers.accounts.tokens import issue_token
@@ -310,14 +309,7 @@ async def in_process(
 
         def context(user_id: int) -> Context:
             token = issue_token(secret_key, user_id=user_id, token_version=1, ttl_minutes=5)
-            scope = {
-                "type": "http",
-                "method": "POST",
-                "path": "/graphql",
-                "headers": [(b"authorization", f"Bearer {token}".encode())],
-                "client": ("127.0.0.1", 5000),
-            }
-            return Context(services, Request(scope))
+            return Context.in_process(services, token)
 
         async def execute(query: str, variables: dict[str, Any], user_id: int) -> dict[str, Any]:
             result = await schema.execute(

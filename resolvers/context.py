@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
 from domain.errors import Unauthenticated
@@ -80,6 +81,15 @@ class Context:
         # The HTTP request's deadline (app.GraphQLApp); lifted once a change starts to
         # commit, so that no deadline ever cuts a commit from its answer.
         self.deadline = Deadline()
+
+    @classmethod
+    def in_process(cls, services: Services, token: str | None) -> Context:
+        """The context of an operation run in this process (the demo data, tests,
+        benchmarks), as a POST to /graphql with `token` would have; it comes from no
+        network address (the audit log records none)."""
+        headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+        scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": headers}
+        return cls(services, Request(scope))
 
     @property
     def settings(self) -> Settings:

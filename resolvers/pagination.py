@@ -12,6 +12,7 @@ from resolvers.ids import MAX_PK, PK_PATTERN
 from schema.pagination import Connection, Edge, PageInfo
 
 if TYPE_CHECKING:
+    from resolvers.context import Context
     from settings import Settings
 
 
@@ -41,25 +42,22 @@ def page_size(first: int | None, settings: Settings) -> int:
 
 
 async def paginate(
-    session: Any,
+    ctx: Context,
     stmt: Any,
     id_column: Any,
     *,
     first: int | None,
     after: str | None,
-    settings: Settings,
     newest_first: bool = False,
 ) -> Connection[Any]:
     """A connection of `stmt` (a select of one entity, built by a query function of
-    persistence/queries), in `id_column` order."""
-    found = await page(
-        session,
-        stmt,
-        id_column,
-        limit=page_size(first, settings),
-        after_pk=None if after is None else decode_cursor(after),
-        newest_first=newest_first,
-    )
+    persistence/queries), in `id_column` order, read in a session of its own."""
+    limit = page_size(first, ctx.settings)
+    after_pk = None if after is None else decode_cursor(after)
+    async with ctx.read() as session:
+        found = await page(
+            session, stmt, id_column, limit=limit, after_pk=after_pk, newest_first=newest_first
+        )
     edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in found.rows]
     return Connection(
         total_count=found.total,

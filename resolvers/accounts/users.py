@@ -465,10 +465,7 @@ async def users(
             enabled=filter.enabled,
             search=validation.search_term(filter.search),
         )
-    async with ctx.read() as session:
-        return await paginate(
-            session, stmt, User.id, first=first, after=after, settings=ctx.settings
-        )
+    return await paginate(ctx, stmt, User.id, first=first, after=after)
 
 
 __all__ = ["actor_of", "login"]

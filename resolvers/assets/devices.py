@@ -79,10 +79,7 @@ async def devices(
         bought_from_us=filter.bought_from_us,
         under_warranty=filter.under_warranty,
     )
-    async with ctx.read() as session:
-        return await paginate(
-            session, stmt, Device.id, first=first, after=after, settings=ctx.settings
-        )
+    return await paginate(ctx, stmt, Device.id, first=first, after=after)
 
 
 async def device(ctx: Context, device_id: str) -> Device:

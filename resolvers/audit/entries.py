@@ -31,13 +31,4 @@ async def audit_log(
             since=validation.optional_aware_time(filter.since, "filter.since"),
             until=validation.optional_aware_time(filter.until, "filter.until"),
         )
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            AuditEntry.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, AuditEntry.id, first=first, after=after, newest_first=True)

@@ -39,20 +39,18 @@ async def agents(
     actor = await ctx.actor()
     policy.require(actor, Action.AGENT_READ)
     filter = filter or AgentFilter()
-    async with ctx.read() as session:
-        region_pks: list[int] | None = None
-        if filter.region_id is not None:
-            region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
+    region_pks: list[int] | None = None
+    if filter.region_id is not None:
+        region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
+        async with ctx.read() as session:
             region_pks = await region_and_descendants(session, region_pk)
-        stmt = agents_listed(
-            actor,
-            include_deleted=filter.include_deleted,
-            search=validation.search_term(filter.search),
-            region_pks=region_pks,
-        )
-        return await paginate(
-            session, stmt, Agent.id, first=first, after=after, settings=ctx.settings
-        )
+    stmt = agents_listed(
+        actor,
+        include_deleted=filter.include_deleted,
+        search=validation.search_term(filter.search),
+        region_pks=region_pks,
+    )
+    return await paginate(ctx, stmt, Agent.id, first=first, after=after)
 
 
 async def agent(ctx: Context, agent_id: str) -> Agent:

@@ -90,23 +90,21 @@ async def customers(
     scope = policy.customer_scope(actor)
     category = _category(filter.category) if filter.category else None
     agent_pk = decode_optional_id(filter.agent_id, "Agent", field="filter.agentId")
-    async with ctx.read() as session:
-        region_pks: list[int] | None = None
-        if filter.region_id is not None:
-            region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
+    region_pks: list[int] | None = None
+    if filter.region_id is not None:
+        region_pk = decode_id(filter.region_id, "Region", field="filter.regionId")
+        async with ctx.read() as session:
             region_pks = await region_and_descendants(session, region_pk)
-        stmt = customers_listed(
-            scope,
-            include_deleted=filter.include_deleted,
-            search=validation.search_term(filter.search),
-            by_category=bool(filter.category),
-            category=category,
-            agent_pk=agent_pk,
-            region_pks=region_pks,
-        )
-        return await paginate(
-            session, stmt, Customer.id, first=first, after=after, settings=ctx.settings
-        )
+    stmt = customers_listed(
+        scope,
+        include_deleted=filter.include_deleted,
+        search=validation.search_term(filter.search),
+        by_category=bool(filter.category),
+        category=category,
+        agent_pk=agent_pk,
+        region_pks=region_pks,
+    )
+    return await paginate(ctx, stmt, Customer.id, first=first, after=after)
 
 
 async def customer(ctx: Context, customer_id: str) -> Customer:

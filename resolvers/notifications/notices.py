@@ -112,13 +112,4 @@ async def my_notifications(
 ) -> Connection[Notification]:
     actor = await ctx.actor()
     stmt = notifications_of(actor.user_id, unhandled_only=unhandled_only)
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            Notification.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, Notification.id, first=first, after=after, newest_first=True)

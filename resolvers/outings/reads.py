@@ -52,16 +52,7 @@ async def outing_requests(
         ticket_id=ticket_pk,
         engineer_id=engineer_pk,
     )
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            OutingRequest.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, OutingRequest.id, first=first, after=after, newest_first=True)
 
 
 async def outing_request(ctx: Context, id_: str) -> OutingRequest:

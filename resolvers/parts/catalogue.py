@@ -174,10 +174,7 @@ async def parts(
             search=validation.search_term(filter.search),
             below_alarm=filter.below_alarm,
         )
-    async with ctx.read() as session:
-        return await paginate(
-            session, stmt, Part.id, first=first, after=after, settings=ctx.settings
-        )
+    return await paginate(ctx, stmt, Part.id, first=first, after=after)
 
 
 async def part(ctx: Context, part_id: str) -> Part:
@@ -200,16 +197,7 @@ async def movements(
     actor = await ctx.actor()
     policy.require(actor, Action.STOCK_READ)
     stmt = part_rows.movements_of_part(part_pk)
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            StockMovement.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, StockMovement.id, first=first, after=after, newest_first=True)
 
 
 async def engineer_stock(ctx: Context, engineer_id: str | None) -> list[EngineerStock]:

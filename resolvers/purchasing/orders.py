@@ -221,16 +221,7 @@ async def purchase_orders(
         if filter.part_id is not None:
             part_pk = decode_id(filter.part_id, "Part", field="filter.partId")
     stmt = purchase_orders_listed(status=status, search=search, part_id=part_pk)
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            PurchaseOrder.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, PurchaseOrder.id, first=first, after=after, newest_first=True)
 
 
 async def purchase_order(ctx: Context, order_id: str) -> PurchaseOrder:

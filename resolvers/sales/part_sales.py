@@ -140,16 +140,7 @@ async def part_sales(
         customer_pk=customer_pk,
         search=validation.search_term(filter.search),
     )
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            PartSale.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, PartSale.id, first=first, after=after, newest_first=True)
 
 
 async def part_sale(ctx: Context, sale_id: str) -> PartSale:

@@ -46,16 +46,7 @@ async def tickets(
         assignee_id=decode_optional_id(filter.assignee_id, "User", field="filter.assigneeId"),
         search=validation.search_term(filter.search),
     )
-    async with ctx.read() as session:
-        return await paginate(
-            session,
-            stmt,
-            Ticket.id,
-            first=first,
-            after=after,
-            settings=ctx.settings,
-            newest_first=True,
-        )
+    return await paginate(ctx, stmt, Ticket.id, first=first, after=after, newest_first=True)
 
 
 async def ticket(ctx: Context, ticket_id: str) -> Ticket:

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from starlette.requests import Request
 from strawberry import Schema
 
 from domain.accounts.passwords import hash_password
@@ -75,17 +74,8 @@ async def run(
         user = await session.scalar(select(User).where(User.username == username))
     assert user is not None, username
     token = issue_token(KEY, user_id=user.id, token_version=user.token_version, ttl_minutes=5)
-    request = Request(
-        {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-            "client": ("127.0.0.1", 5000),
-        }
-    )
     result = await schema.execute(
-        document, variable_values=variables, context_value=Context(services, request)
+        document, variable_values=variables, context_value=Context.in_process(services, token)
     )
     assert result.errors is None, result.errors
     assert result.data is not None

@@ -38,7 +38,6 @@ from graphql import (
     subscribe,
 )
 from sqlalchemy import select
-from starlette.requests import Request
 from strawberry import Schema
 
 from domain.access import ANYONE
@@ -109,18 +108,7 @@ READERS = [
 
 
 def context(world: World, reader: Reader) -> Context:
-    request = Request(
-        {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "headers": [(b"authorization", f"Bearer {reader.token}".encode())]
-            if reader.token
-            else [],
-            "client": ("127.0.0.1", 5000),
-        }
-    )
-    return Context(world.services, request)
+    return Context.in_process(world.services, reader.token)
 
 
 # -- full selections -----------------------------------------------------------------

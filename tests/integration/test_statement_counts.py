@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from starlette.requests import Request
 
 from domain.accounts.passwords import hash_password
 from persistence import migrations
@@ -165,19 +164,10 @@ async def services(database_url: str) -> AsyncIterator[Services]:
 
 async def run(services: Services, query: str, first: int) -> tuple[dict[str, Any], int]:
     token = issue_token(KEY, user_id=1, token_version=1, ttl_minutes=5)
-    request = Request(
-        {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "headers": [(b"authorization", f"Bearer {token}".encode())],
-            "client": ("127.0.0.1", 5000),
-        }
-    )
     schema = build_schema(services.settings)
     statements = count_statements(services.engine)
     result = await schema.execute(
-        query, variable_values={"first": first}, context_value=Context(services, request)
+        query, variable_values={"first": first}, context_value=Context.in_process(services, token)
     )
     assert result.errors is None, result.errors
     assert result.data is not None
