@@ -10,9 +10,10 @@ from typing import Any
 from graphql import print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from domain.errors import DomainError
+from persistence.errors import is_unavailable
 from realtime.delivery import delivery_group
 from realtime.sockets import close_socket
-from resolvers.failures import as_unavailable
 
 log = logging.getLogger("aftersales.subscriptions")
 
@@ -126,7 +127,8 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 def _out_of_reach(error: BaseException | None) -> bool:
-    return error is not None and as_unavailable(error, retry_after=1) is not None
+    # A refusal of ours (a DomainError) is an answer to send, whatever caused it.
+    return error is not None and not isinstance(error, DomainError) and is_unavailable(error)
 
 
 def _sequence(event: Any) -> int:

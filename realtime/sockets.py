@@ -30,7 +30,6 @@ import logging
 import math
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -94,29 +93,6 @@ HANDSHAKES_REFUSED = Counter(
 _GONE = (WebSocketDisconnect, StarletteSendAfterClose, OSError)
 
 
-@dataclass(frozen=True, slots=True)
-class SocketLimits:
-    messages_per_second: float
-    burst: int
-    send_timeout: float
-    init_timeout: float
-    max_json_depth: int
-    handshakes_per_second: float
-    handshake_burst: int
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SocketLimits:
-        return cls(
-            messages_per_second=settings.ws_messages_per_second,
-            burst=settings.ws_burst,
-            send_timeout=settings.ws_send_timeout_seconds,
-            init_timeout=settings.ws_init_timeout_seconds,
-            max_json_depth=settings.max_json_depth,
-            handshakes_per_second=settings.http_requests_per_second,
-            handshake_burst=settings.http_burst,
-        )
-
-
 def decode_message(text: str, max_depth: int) -> tuple[object, str | None]:
     """(the decoded JSON, None) or (None, why it is refused)."""
     try:
@@ -148,8 +124,8 @@ class GuardedWebSocket(ASGIWebSocketAdapter):
 
     def __init__(self, view: Any, request: WebSocket, response: WebSocket) -> None:
         super().__init__(view, request, response)
-        self.limits: SocketLimits = view.socket_limits
-        self._bucket = TokenBucket(self.limits.messages_per_second, self.limits.burst)
+        self.limits: Settings = view.socket_settings
+        self._bucket = TokenBucket(self.limits.ws_messages_per_second, self.limits.ws_burst)
         self.closed = False
         self._on_close: list[Callable[[], None]] = []
         # The delivery code closes through this adapter too (`close_socket`).
@@ -195,16 +171,17 @@ class GuardedWebSocket(ASGIWebSocketAdapter):
             return  # an operation ending after its socket: there is nobody to tell
         data = self.view.encode_json(message)
         try:
-            async with asyncio.timeout(self.limits.send_timeout):
+            async with asyncio.timeout(self.limits.ws_send_timeout_seconds):
                 await self.ws.send_text(data)
         except TimeoutError:
             log.info(
                 "websocket from %s closed: a message waited over %gs to be sent",
                 self._address(),
-                self.limits.send_timeout,
+                self.limits.ws_send_timeout_seconds,
             )
             await self.close(
-                CLOSE_TOO_SLOW, f"Too slow: a message waited over {self.limits.send_timeout:g}s"
+                CLOSE_TOO_SLOW,
+                f"Too slow: a message waited over {self.limits.ws_send_timeout_seconds:g}s",
             )
         except Exception as exc:
             if not _peer_gone(exc):
@@ -337,7 +314,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Any, Any]):
             waiting.cancel()
 
     async def _wait_for_init(self) -> None:
-        await asyncio.sleep(self.websocket.limits.init_timeout)
+        await asyncio.sleep(self.websocket.limits.ws_init_timeout_seconds)
         if not self.connection_acknowledged:
             await self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
 
@@ -361,12 +338,13 @@ class GuardedSockets:
     websocket_adapter_class = GuardedWebSocket
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-    socket_limits: SocketLimits
+    socket_settings: Settings
 
     def guard_sockets(self, settings: Settings) -> None:
-        self.socket_limits = limits = SocketLimits.from_settings(settings)
+        self.socket_settings = settings
+        # A handshake is an HTTP request: counted per address at the HTTP rate.
         self._handshakes = KeyedBuckets(
-            limits.handshakes_per_second, limits.handshake_burst, MAX_TRACKED_ADDRESSES
+            settings.http_requests_per_second, settings.http_burst, MAX_TRACKED_ADDRESSES
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

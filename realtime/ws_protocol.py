@@ -137,6 +137,22 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         # Behind what is buffered, flow control or not: uvicorn's send would wait for the
         # buffer to drain first, for ever if the peer reads nothing.
         self.conn.send_close(code, reason)
+        self._close_and_discard()
+
+    def handle_parser_exception(self) -> None:
+        # A frame the parser refuses (over the size limit: 1009; a protocol error:
+        # 1002): uvicorn closes the transport at once, with the peer's data unread, and
+        # the reset can take the close frame with it. Closed as the application's close.
+        assert self.conn.close_sent is not None
+        closing = self.conn.close_sent
+        self.queue.put_nowait(
+            {"type": "websocket.disconnect", "code": closing.code, "reason": closing.reason}
+        )
+        self._close_and_discard()
+
+    def _close_and_discard(self) -> None:
+        """Writes the close frame the connection has queued, then reads and throws away
+        what the peer still sends until it closes, or LINGER_SECONDS pass."""
         self.transport.write(b"".join(self.conn.data_to_send()))
         self.close_sent = True
         if self.transport.can_write_eof():
