@@ -29,6 +29,8 @@ from persistence.db import make_engine, make_sessionmaker
 from realtime.relay import Relay
 from realtime.sockets import GuardedSockets, close_socket, watch_relay
 from realtime.wire import ResultEncoder
+from resolvers.automation.jobs import JOBS
+from resolvers.automation.runner import JobRunner
 from resolvers.context import Context, Deadline, Services
 from resolvers.failures import as_unavailable
 from schema.http_guard import HTTPGuard, metrics_refusal
@@ -150,16 +152,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         await relay.start()
         watch_relay(relay)
-        services_ref["services"] = Services(
+        services = services_ref["services"] = Services(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
             signing_key=settings.signing_key(),
             relay=relay,
         )
+        runner = JobRunner(services, JOBS, settings.job_interval_seconds)
+        if settings.run_jobs:
+            await runner.start()
         try:
             yield
         finally:
+            await runner.stop()
             await relay.stop()
             await engine.dispose()
 

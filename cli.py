@@ -230,6 +230,52 @@ async def _seed_demo(config: Settings) -> bool:
         await engine.dispose()
 
 
+@cli.command("run-jobs")
+def run_jobs(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass of every job, then exit (for cron).")
+    ] = False,
+) -> None:
+    """Run the jobs (SLA clocks, automatic close, ...) as the server does every
+    JOB_INTERVAL_SECONDS: exactly one process acts per job and tick, whatever else runs."""
+    config = settings()
+    migrations.upgrade(config.database_url)
+    failed = asyncio.run(_run_jobs(config, once))
+    raise typer.Exit(1 if failed else 0)
+
+
+async def _run_jobs(config: Settings, once: bool) -> bool:
+    import secrets
+
+    from resolvers.automation.jobs import JOBS
+    from resolvers.automation.runner import JobRunner
+    from resolvers.context import Services
+
+    engine = make_engine(config.database_url)
+    try:
+        services = Services(
+            settings=config,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            signing_key=secrets.token_urlsafe(48),
+        )
+        runner = JobRunner(services, JOBS, config.job_interval_seconds)
+        if not once:
+            await runner.start()
+            await asyncio.Event().wait()
+        failed = False
+        for report in await runner.run_once():
+            if not report.ran:
+                typer.echo(f"{report.job}: tick {report.tick} taken by another process")
+                continue
+            failed = failed or not report.ok
+            outcome = "ok" if report.ok else "FAILED"
+            typer.echo(f"{report.job}: {outcome}, {report.processed} processed ({report.detail})")
+        return failed
+    finally:
+        await engine.dispose()
+
+
 # Bigger than any 20,000-row export; a guard against pointing the command at the wrong file.
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 

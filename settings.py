@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     event_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     subscriber_queue_size: int = Field(default=1000, ge=10)
 
+    # The job runner (resolvers/automation/runner.py): how often due work (SLA clocks,
+    # automatic close, maintenance plans, reminders) is looked for; exactly one process
+    # acts per tick. `run_jobs` false leaves it to `aftersales run-jobs` (cron).
+    job_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
+    run_jobs: bool = True
+
     # Query cost (schema/cost.py): the estimated number of objects a document may
     # resolve, every list counted at its `first` (or the page size) through nesting.
     max_query_cost: int = Field(default=50_000, ge=100)

@@ -38,6 +38,13 @@ class EventType(StrEnum):
     OUTING_APPROVED = "OUTING_APPROVED"
     OUTING_REJECTED = "OUTING_REJECTED"
     OUTING_CANCELLED = "OUTING_CANCELLED"
+    # The time engine: holds pause the SLA clock; warnings and breaches are raised by the
+    # job runner (staff only); an unanswered close request is confirmed by rule.
+    TICKET_HELD = "TICKET_HELD"
+    TICKET_RESUMED = "TICKET_RESUMED"
+    SLA_WARNING = "SLA_WARNING"
+    SLA_BREACHED = "SLA_BREACHED"
+    TICKET_AUTO_CLOSED = "TICKET_AUTO_CLOSED"
     # To one user: a notification (new or handled), or news about their account.
     NOTIFICATION = "NOTIFICATION"
     ACCOUNT_REVOKED = "ACCOUNT_REVOKED"
@@ -118,6 +125,24 @@ class PartsMoved(TicketState):
     parts: list[dict[str, Any]]
 
 
+class TicketHeld(TicketState):
+    reason: str
+    note: NotRequired[str]
+
+
+class TicketResumed(TicketState):
+    reason: str
+    # Minutes the hold lasted (wall clock).
+    heldMinutes: int
+
+
+class SlaAlert(TicketState):
+    """A target about to be missed (warning) or missed (breach)."""
+
+    target: str
+    dueAt: str
+
+
 class OutingEvent(TicketState):
     outingRequestId: str
 
@@ -133,6 +158,7 @@ class NotificationPayload(TypedDict):
     assigneeId: NotRequired[int | None]
     partId: NotRequired[int]
     outingRequestId: NotRequired[int]
+    reminderId: NotRequired[int]
 
 
 class AccountRevoked(TypedDict):
@@ -163,6 +189,11 @@ SHAPES: dict[EventType, type[Any]] = {
     EventType.OUTING_APPROVED: OutingEvent,
     EventType.OUTING_REJECTED: OutingEvent,
     EventType.OUTING_CANCELLED: OutingEvent,
+    EventType.TICKET_HELD: TicketHeld,
+    EventType.TICKET_RESUMED: TicketResumed,
+    EventType.SLA_WARNING: SlaAlert,
+    EventType.SLA_BREACHED: SlaAlert,
+    EventType.TICKET_AUTO_CLOSED: TicketState,
     EventType.NOTIFICATION: NotificationPayload,
     EventType.ACCOUNT_REVOKED: AccountRevoked,
     EventType.KIND_LIMITS_CHANGED: KindLimitsChanged,
@@ -192,6 +223,8 @@ STAFF_ONLY_EVENTS: frozenset[EventType] = frozenset(
         EventType.OUTING_APPROVED,
         EventType.OUTING_REJECTED,
         EventType.OUTING_CANCELLED,
+        EventType.SLA_WARNING,
+        EventType.SLA_BREACHED,
     }
 )
 

@@ -54,9 +54,11 @@ async def unit_of_work(
     operation: str,
     ip: str | None,
     before_commit: Callable[[], None] | None = None,
+    audit_if_empty: bool = True,
 ) -> AsyncIterator[UnitOfWork]:
     """`before_commit` is called when everything is written and only COMMIT is left:
-    from then on the outcome must be waited for, never cut short."""
+    from then on the outcome must be waited for, never cut short. A job passes
+    `audit_if_empty=False`: a pass that changed nothing leaves no audit entry."""
     async with sessionmaker(execution_options=write_options()) as session:
         session.info["actor_id"] = actor_id
         work = UnitOfWork(session=session, actor_id=actor_id)
@@ -65,15 +67,16 @@ async def unit_of_work(
                 yield work
                 # Last, so the lock that numbers events is held for as short as possible.
                 work.written = await append_events(session, work.events)
-                session.add(
-                    AuditEntry(
-                        actor_id=actor_id,
-                        ip=ip,
-                        operation=operation,
-                        record_ids=work.record_ids,
-                        detail=work.detail or None,
+                if audit_if_empty or work.record_ids or work.events:
+                    session.add(
+                        AuditEntry(
+                            actor_id=actor_id,
+                            ip=ip,
+                            operation=operation,
+                            record_ids=work.record_ids,
+                            detail=work.detail or None,
+                        )
                     )
-                )
                 await session.flush()
                 if before_commit is not None:
                     before_commit()

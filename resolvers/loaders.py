@@ -13,6 +13,7 @@ from persistence import models
 from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
 from persistence.queries.directory import served_customers
+from persistence.queries.sla import clocks_of
 from realtime.relay import EventRecord
 
 if TYPE_CHECKING:
@@ -105,6 +106,13 @@ class Loaders:
         self.part_sale_lines: DataLoader[int, list[models.PartSaleLine]] = by_parent(
             models.PartSaleLine, models.PartSaleLine.part_sale_id
         )
+        self.ticket_sla: DataLoader[int, models.TicketSla | None] = DataLoader(
+            load_fn=partial(_clocks, sessionmaker)
+        )
+        self.sla_policy: DataLoader[int, models.SlaPolicy | None] = by_id(models.SlaPolicy)
+        self.business_calendar: DataLoader[int, models.BusinessCalendar | None] = by_id(
+            models.BusinessCalendar
+        )
         # Keyed by (engineer id, their ticket-kind limits): whom an engineer serves now.
         self.served: DataLoader[tuple[int, frozenset[str] | None], Served] = DataLoader(
             load_fn=partial(_served, sessionmaker)
@@ -123,6 +131,14 @@ async def _history(
     for row in rows:
         grouped[row.ticket_id].append(EventRecord.from_row(row))  # type: ignore[index]
     return [grouped[pk] for pk in ticket_ids]
+
+
+async def _clocks(
+    sessionmaker: async_sessionmaker[AsyncSession], ticket_ids: list[int]
+) -> list[models.TicketSla | None]:
+    async with sessionmaker() as session:
+        found = {c.ticket_id: c for c in await clocks_of(session, ticket_ids)}
+    return [found.get(pk) for pk in ticket_ids]
 
 
 async def _served(

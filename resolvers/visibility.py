@@ -290,5 +290,6 @@ ENGINEER_STOCK = Rows(
 )
 
 STAFF_ROWS = Rows("staff: all; others: none", _roles(STAFF))
+OFFICE_ROWS = Rows("office: all; others: none", _roles(OFFICE))
 MANAGER_ROWS = Rows("admin and back office: all; others: none", _roles(MANAGERS.roles))
 ADMIN_ROWS = Rows("admin: all; others: none", _roles(frozenset({Role.ADMIN})))

@@ -6,12 +6,14 @@ import strawberry
 
 from schema.accounts.fields import AccountMutations
 from schema.assets.fields import AssetMutations
+from schema.automation.fields import AutomationMutations
 from schema.directory.fields import DirectoryMutations
 from schema.outings.fields import OutingMutations
 from schema.parts.fields import PartMutations
 from schema.parts.import_fields import ImportMutations
 from schema.purchasing.fields import PurchaseOrderMutations
 from schema.sales.fields import SaleMutations
+from schema.sla.fields import SlaMutations
 from schema.tickets.fields import TicketMutations
 
 
@@ -26,5 +28,7 @@ class Mutation(
     DirectoryMutations,
     AssetMutations,
     TicketMutations,
+    SlaMutations,
+    AutomationMutations,
 ):
     pass

@@ -7,6 +7,7 @@ import strawberry
 from schema.accounts.fields import AccountQueries
 from schema.assets.fields import AssetQueries
 from schema.audit.fields import AuditQueries
+from schema.automation.fields import AutomationQueries
 from schema.directory.fields import DirectoryQueries
 from schema.notifications.fields import NotificationQueries
 from schema.outings.fields import OutingQueries
@@ -14,6 +15,7 @@ from schema.parts.fields import PartQueries
 from schema.parts.import_fields import ImportQueries
 from schema.purchasing.fields import PurchaseOrderQueries
 from schema.sales.fields import SaleQueries
+from schema.sla.fields import SlaQueries
 from schema.tickets.fields import TicketQueries
 
 
@@ -30,5 +32,7 @@ class Query(
     OutingQueries,
     SaleQueries,
     ImportQueries,
+    SlaQueries,
+    AutomationQueries,
 ):
     pass

@@ -21,3 +21,9 @@ class NotificationKind(StrEnum):
     EXPENSE_APPROVED = "EXPENSE_APPROVED"  # to the engineer
     EXPENSE_PAID = "EXPENSE_PAID"  # to the engineer
     EXPENSE_REJECTED = "EXPENSE_REJECTED"  # to the engineer
+    SLA_WARNING = "SLA_WARNING"  # to the assignee, dispatchers, escalation roles: a target near
+    SLA_BREACHED = "SLA_BREACHED"  # the same: a target missed
+    AUTO_DISPATCHED = "AUTO_DISPATCHED"  # to the engineer: a rule dispatched a ticket to you
+    MAINTENANCE_DUE = "MAINTENANCE_DUE"  # to the office: a scheduled maintenance ticket
+    AUTO_CLOSED = "AUTO_CLOSED"  # a close request unanswered, confirmed by rule
+    REMINDER = "REMINDER"  # a reminder's recipients, at its due time

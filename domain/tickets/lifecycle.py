@@ -54,6 +54,8 @@ class Move(StrEnum):
     UPDATE_DIAGNOSIS = "UPDATE_DIAGNOSIS"
     USE_PARTS = "USE_PARTS"
     RETURN_PARTS = "RETURN_PARTS"
+    HOLD = "HOLD"
+    RESUME = "RESUME"
 
 
 S = TicketStatus
@@ -106,6 +108,10 @@ RULES: dict[Move, Rule] = {
     # Once the close is asked the customer confirms the charges, so they stay.
     Move.USE_PARTS: Rule(BEFORE_CLOSE, None, PARTS_RECORDERS, True),
     Move.RETURN_PARTS: Rule(BEFORE_CLOSE, None, PARTS_RECORDERS, True),
+    # Holds pause the SLA clock and leave the status as it is (the assignee or a
+    # dispatcher); a hold can end in any open state.
+    Move.HOLD: Rule(BEFORE_CLOSE, None, DISPATCHERS | {Role.ENGINEER}, True),
+    Move.RESUME: Rule(OPEN, None, DISPATCHERS | {Role.ENGINEER}, True),
 }
 
 

@@ -9,14 +9,24 @@ from __future__ import annotations
 from persistence.models.accounts import LoginAddressThrottle, LoginThrottle, User
 from persistence.models.assets import Device
 from persistence.models.audit import AuditEntry
+from persistence.models.automation import JobRun, ServiceSettings
 from persistence.models.base import NAMING, Base, Tracked
 from persistence.models.directory import Agent, Communication, Contact, Customer, Region
+from persistence.models.dispatch_rules import DispatchRule, EngineerProfile
 from persistence.models.events import Event
 from persistence.models.notifications import Notification
 from persistence.models.outings import OutingExpense, OutingRequest, OutingRequestPart
 from persistence.models.parts import EngineerStock, Part, StockMovement, TicketPart
 from persistence.models.purchasing import PurchaseOrder, PurchaseOrderLine
+from persistence.models.reminders import Reminder
 from persistence.models.sales import PartSale, PartSaleLine
+from persistence.models.sla import (
+    BusinessCalendar,
+    CalendarDay,
+    SlaBreach,
+    SlaPolicy,
+    TicketSla,
+)
 from persistence.models.tickets import CheckIn, IdempotencyKey, KindRestriction, Ticket, WorkRecord
 
 __all__ = [
@@ -24,14 +34,19 @@ __all__ = [
     "Agent",
     "AuditEntry",
     "Base",
+    "BusinessCalendar",
+    "CalendarDay",
     "CheckIn",
     "Communication",
     "Contact",
     "Customer",
     "Device",
+    "DispatchRule",
+    "EngineerProfile",
     "EngineerStock",
     "Event",
     "IdempotencyKey",
+    "JobRun",
     "KindRestriction",
     "LoginAddressThrottle",
     "LoginThrottle",
@@ -45,9 +60,14 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Region",
+    "Reminder",
+    "ServiceSettings",
+    "SlaBreach",
+    "SlaPolicy",
     "StockMovement",
     "Ticket",
     "TicketPart",
+    "TicketSla",
     "Tracked",
     "User",
     "WorkRecord",

@@ -27,6 +27,7 @@ class Notification(Tracked, Base):
     outing_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("outing_requests.id"), index=True
     )
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"), index=True)
     message: Mapped[str] = mapped_column(String(300))
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

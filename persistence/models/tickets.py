@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -58,9 +59,33 @@ class Ticket(Tracked, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Automation (the time engine): the rule that dispatched it (null: a person did),
+    # whether the customer's confirmation was given by rule, when the customer was
+    # reminded of an unanswered close request, and the maintenance due date a
+    # scheduled ticket was made for (one ticket per device and due date).
+    dispatch_rule_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_rules.id"))
+    confirmed_by_rule: Mapped[bool] = mapped_column(Boolean, default=False)
+    close_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    maintenance_due_on: Mapped[date | None] = mapped_column(Date)
+    # On hold (waiting for parts, the customer, a third party): the status stays, the
+    # SLA clock stops.
+    hold_reason: Mapped[str | None] = mapped_column(String(24))
+    hold_note: Mapped[str | None] = mapped_column(Text)
+    hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# One scheduled maintenance ticket per device and due date, whatever the processes do.
+Index(
+    "uq_tickets_maintenance_due",
+    Ticket.device_id,
+    Ticket.maintenance_due_on,
+    unique=True,
+    postgresql_where=Ticket.maintenance_due_on.is_not(None),
+    sqlite_where=Ticket.maintenance_due_on.is_not(None),
+)
 
 
 class CheckIn(Tracked, Base):

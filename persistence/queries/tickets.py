@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, false, or_, select, true, update
@@ -13,7 +14,15 @@ from domain.roles import Actor, Role
 from domain.tickets.access import KindRestriction as Restriction
 from domain.tickets.access import allowed_kinds
 from domain.tickets.lifecycle import DISPATCHERS, TicketKind
-from persistence.models import Customer, Event, IdempotencyKey, KindRestriction, Ticket, User
+from persistence.models import (
+    Customer,
+    Event,
+    IdempotencyKey,
+    KindRestriction,
+    Ticket,
+    TicketSla,
+    User,
+)
 from persistence.queries.common import search_clause
 
 
@@ -134,6 +143,7 @@ def tickets_listed(
     customer_id: int | None = None,
     assignee_id: int | None = None,
     search: str | None = None,
+    sla_states: Iterable[str] = (),
 ) -> Select[Any]:
     """The tickets a reader may see (scoped as `tickets_in_scope`), filtered."""
     stmt = tickets_in_scope(select(Ticket), actor, kinds)
@@ -147,6 +157,9 @@ def tickets_listed(
         stmt = stmt.where(Ticket.customer_id == customer_id)
     if assignee_id is not None:
         stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    if sla_states := list(sla_states):
+        clocks = select(TicketSla.ticket_id).where(TicketSla.state.in_(sla_states))
+        stmt = stmt.where(Ticket.id.in_(clocks))
     clause = search_clause(search, Ticket.number, Ticket.description, Ticket.contact_name)
     return stmt if clause is None else stmt.where(clause)
 
@@ -178,3 +191,32 @@ async def kind_restriction_of(
     else:
         stmt = select(KindRestriction).where(KindRestriction.role == role)
     return await session.scalar(stmt)
+
+
+async def claim_close_reminders(
+    session: AsyncSession, cutoff: datetime, now: datetime
+) -> list[int]:
+    """Marks reminded the close requests made at or before `cutoff` and not yet
+    reminded; returns their ticket ids (each to one transaction only). A plain UPDATE:
+    a reminder is no change of the ticket (no new version)."""
+    stmt = (
+        update(Ticket)
+        .where(
+            Ticket.status == "CLOSE_REQUESTED",
+            Ticket.close_requested_at <= cutoff,
+            Ticket.close_reminded_at.is_(None),
+        )
+        .values(close_reminded_at=now)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def unanswered_close_requests(session: AsyncSession, cutoff: datetime) -> list[int]:
+    stmt = (
+        select(Ticket.id)
+        .where(Ticket.status == "CLOSE_REQUESTED", Ticket.close_requested_at <= cutoff)
+        .order_by(Ticket.close_requested_at)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -36,6 +36,7 @@ async def request_close(
     async def apply(change: Change) -> None:
         row = change.ticket
         row.close_summary, row.close_requested_at = cleaned, utcnow()
+        row.close_reminded_at = None
         await flush_version(change)
         emit_ticket_event(
             change.work, EventType.TICKET_CLOSE_REQUESTED, row, change.customer, summary=cleaned

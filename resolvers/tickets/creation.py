@@ -24,6 +24,7 @@ from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, decode_optional_id, encode_id
+from resolvers.sla.clock import start_clock
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
 
@@ -93,6 +94,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             await ticket_rows.set_ticket_number(session, row, number)
             work.touched(encode_id("Ticket", row.id))
             emit_ticket_event(work, EventType.TICKET_CREATED, row, customer, number=row.number)
+            await start_clock(work, row, customer)
             if key:
                 await remember(work, actor, key, "createTicket", row)
         return row

@@ -27,6 +27,7 @@ from persistence.models import Customer, Ticket
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.ids import decode_id, encode_id
+from resolvers.sla.clock import after_move
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
 from resolvers.tickets.reads import view_of
 
@@ -125,6 +126,7 @@ async def move_ticket(
             row.updated_at = utcnow()
             try:
                 await apply(change)
+                await after_move(work, row, move)
                 await session.flush()
             except ChangedMeanwhile:
                 # The compare-and-swap UPDATE matched no row: someone else changed it first.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain import validation
-from domain.errors import NotFound
+from domain.errors import Forbidden, NotFound
+from domain.roles import STAFF, Actor
 from domain.tickets.access import TicketView
 from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import (
@@ -31,6 +32,15 @@ def view_of(ticket: Ticket, customer: Customer) -> TicketView:
     )
 
 
+def sla_filter(actor: Actor, states: list[Any] | None) -> list[str]:
+    """SLA states are staff's to see, so theirs to filter on."""
+    if not states:
+        return []
+    if actor.role not in STAFF:
+        raise Forbidden("only staff filter on the SLA state")
+    return [s.value for s in states]
+
+
 async def tickets(
     ctx: Context, first: int | None, after: str | None, filter: TicketFilter | None
 ) -> Connection[Ticket]:
@@ -45,6 +55,7 @@ async def tickets(
         customer_id=decode_optional_id(filter.customer_id, "Customer", field="filter.customerId"),
         assignee_id=decode_optional_id(filter.assignee_id, "User", field="filter.assigneeId"),
         search=validation.search_term(filter.search),
+        sla_states=sla_filter(actor, filter.sla_state),
     )
     return await paginate(ctx, stmt, Ticket.id, first=first, after=after, newest_first=True)
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from domain.tickets.lifecycle import TicketKind as DomainKind
 from domain.tickets.lifecycle import TicketSource as DomainSource
 from domain.tickets.lifecycle import TicketStatus as DomainStatus
+
+if TYPE_CHECKING:
+    from schema.sla.inputs import SlaState
 
 TicketKind = strawberry.enum(DomainKind, name="TicketKind")
 TicketStatus = strawberry.enum(DomainStatus, name="TicketStatus")
@@ -66,6 +70,13 @@ class TicketFilter:
     assignee_id: strawberry.ID | None = None
     search: str | None = strawberry.field(
         default=None, description="In number, description, contact name."
+    )
+    sla_state: list[Annotated[SlaState, strawberry.lazy("schema.sla.inputs")]] | None = (
+        strawberry.field(
+            default=None,
+            description="Tickets whose SLA is in one of these states (staff; the board's "
+            "at-risk column). Tickets without an SLA match none.",
+        )
     )
 
 

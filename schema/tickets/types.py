@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import ID
 from strawberry.scalars import JSON
 
-from domain.access import ANYONE, TRACKING
+from domain.access import ANYONE, STAFF_ONLY, TRACKING
 from domain.events import TicketEventType as DomainTicketEventType
 from resolvers import visibility
 from resolvers.context import Info
@@ -25,7 +25,7 @@ from schema.tickets.inputs import TicketKind, TicketSource, TicketStatus
 from schema.tracking import Tracked
 
 if TYPE_CHECKING:
-    pass
+    from schema.sla.types import TicketHold, TicketSla
 
 
 TicketEventType = strawberry.enum(DomainTicketEventType, name="TicketEventType")
@@ -150,13 +150,16 @@ TICKET_FIELDS = (
     "parts_used",
     "parts_charge",
     "history",
+    "on_hold",
     *TRACKING,
 )
 
 
 @strawberry.type
 class Ticket(Tracked):
-    __read__ = ReadRule(rows=visibility.TICKETS, fields={ANYONE: TICKET_FIELDS})
+    __read__ = ReadRule(
+        rows=visibility.TICKETS, fields={ANYONE: TICKET_FIELDS, STAFF_ONLY: ("sla",)}
+    )
 
     number: str | None
     kind: TicketKind
@@ -191,6 +194,23 @@ class Ticket(Tracked):
     async def device(self, info: Info) -> Device | None:
         pk = self.device_id  # type: ignore[attr-defined]
         return None if pk is None else await info.context.loaders.device.load(pk)
+
+    @strawberry.field(
+        description="Its SLA clock (staff): null when no policy applied at its creation."
+    )
+    async def sla(
+        self, info: Info
+    ) -> Annotated[TicketSla, strawberry.lazy("schema.sla.types")] | None:
+        return await info.context.loaders.ticket_sla.load(self.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Set while the ticket waits (its SLA clock paused).")
+    def on_hold(self) -> Annotated[TicketHold, strawberry.lazy("schema.sla.types")] | None:
+        since = self.hold_since  # type: ignore[attr-defined]
+        if since is None:
+            return None
+        from schema.sla.types import TicketHold
+
+        return TicketHold(reason=self.hold_reason, since=since, note=self.hold_note)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The engineer the ticket is assigned to.")
     async def assignee(self, info: Info) -> User | None:

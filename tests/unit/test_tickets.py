@@ -81,6 +81,22 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "ACCEPTED": "ACCEPTED",
         "IN_PROGRESS": "IN_PROGRESS",
     },
+    # A hold pauses the SLA clock until the close is asked; the status stays.
+    "HOLD": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+    },
+    # A hold may end in any open state (it may have outlived the work).
+    "RESUME": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
+        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
+    },
 }
 
 DISPATCHER_ROLES = {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"}
@@ -104,6 +120,9 @@ WHO: dict[str, set[str]] = {
     # enter them from paper.
     "USE_PARTS": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
     "RETURN_PARTS": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
+    # "holds are for the assignee and dispatchers" (time.graphql)
+    "HOLD": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
+    "RESUME": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
 }
 
 # Moves only the engineer the ticket is assigned to may make.
@@ -115,6 +134,8 @@ ASSIGNEE_ONLY = {
     "REQUEST_CLOSE",
     "USE_PARTS",
     "RETURN_PARTS",
+    "HOLD",
+    "RESUME",
 }
 # Moves that are the customer's decision.
 CUSTOMER_DECISIONS = {"CONFIRM_CLOSE", "REJECT_CLOSE"}
