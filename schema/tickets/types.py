@@ -137,6 +137,7 @@ TICKET_FIELDS = (
     "close_summary",
     "close_requested_at",
     "confirmed_at",
+    "confirmed_by_rule",
     "closed_at",
     "cancelled_at",
     "cancel_reason",
@@ -179,6 +180,10 @@ class Ticket(Tracked):
     close_summary: str | None
     close_requested_at: datetime | None
     confirmed_at: datetime | None
+    confirmed_by_rule: bool = strawberry.field(
+        description="The customer left the close request unanswered: confirmed by rule "
+        "(autoCloseAfterMinutes), without a rating."
+    )
     closed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None

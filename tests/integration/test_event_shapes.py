@@ -9,6 +9,7 @@ payload shape, and every declared type must have happened.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,9 @@ from sqlalchemy import select
 
 from domain.events import SHAPES, EventType, check_payload
 from persistence.models import Event
+from persistence.types import utcnow
+from resolvers.sla.clock import run_sla_clock
+from resolvers.tickets.auto_close import run_auto_close
 from schema.root import build_schema
 
 from .test_every_path import (
@@ -125,8 +129,70 @@ async def the_other_moves(world: World) -> None:
     )
 
 
+async def the_time_engine(world: World) -> None:
+    """Holds by hand; warnings, breaches and the automatic close by the jobs, run here
+    with a clock moved forward (the jobs take `now`)."""
+    w, ids, users = world, world.ids, world.readers
+    calendar = await mutate(
+        w,
+        "admin",
+        "createBusinessCalendar(input: $input)",
+        input={
+            "name": "always",
+            "timezone": "UTC",
+            "hours": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)],
+        },
+    )
+    await mutate(
+        w,
+        "admin",
+        "createSlaPolicy(input: $input)",
+        input={
+            "name": "sev 4",
+            "severity": 4,
+            "responseMinutes": 10,
+            "warnBeforeMinutes": 5,
+            "calendarId": calendar["id"],
+        },
+    )
+    await mutate(
+        w, "admin", "setServiceSettings(input: $input)", input={"autoCloseAfterMinutes": 1}
+    )
+    ticket = await mutate(
+        w,
+        "cs",
+        "createTicket(input: $input)",
+        input={"kind": "REPAIR", "customerId": ids["C2"], "severity": 4, "description": "hum"},
+    )
+    tid = ticket["id"]
+    await mutate(w, "cs", "holdTicket(id: $id, reason: $reason)", id=tid, reason="WAITING_PARTS")
+    await mutate(w, "cs", "resumeTicket(id: $id)", id=tid)
+    now = utcnow()
+    await run_sla_clock(w.services, now + timedelta(minutes=6))
+    await run_sla_clock(w.services, now + timedelta(minutes=11))
+    await mutate(
+        w,
+        "cs",
+        "dispatchTicket(id: $id, engineerId: $engineerId)",
+        id=tid,
+        engineerId=users["e1"].user_id,
+    )
+    await mutate(w, "e1", "acknowledgeTicket(id: $id)", id=tid)
+    await mutate(
+        w,
+        "e1",
+        "checkIn(ticketId: $ticketId, latitude: $latitude, longitude: $longitude)",
+        ticketId=tid,
+        latitude=31.0,
+        longitude=121.0,
+    )
+    await mutate(w, "e1", "requestClose(id: $id, summary: $summary)", id=tid, summary="done")
+    await run_auto_close(w.services, utcnow() + timedelta(minutes=2))
+
+
 async def test_every_event_type_happens_with_its_shape(world: World) -> None:
     await the_other_moves(world)
+    await the_time_engine(world)
     async with world.services.sessionmaker() as session:
         rows = (await session.scalars(select(Event).order_by(Event.sequence))).all()
     seen: set[str] = set()

@@ -25,6 +25,7 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,11 +47,15 @@ from domain.errors import DomainError
 from persistence import migrations
 from persistence.db import make_engine, make_sessionmaker
 from persistence.models import Notification, User
+from persistence.types import utcnow
 from realtime.executor import EventScopedExecutor
 from realtime.relay import Relay
 from resolvers.accounts.tokens import issue_token
+from resolvers.automation.jobs import JOBS
+from resolvers.automation.runner import JobRunner, tick_of
 from resolvers.context import Context, Services
 from resolvers.ids import decode_id, encode_id
+from resolvers.sla.clock import run_sla_clock
 from schema.root import build_schema
 from settings import Settings
 
@@ -246,6 +251,12 @@ ROWS: dict[str, Callable[[Reader], Any]] = {
     "Region": lambda reader: ALL,
     "Part": lambda reader: ALL,
     "LoginResult": lambda reader: ALL,
+    # The time engine's settings: calendars and policies for staff, the service
+    # settings for the office, the job runs for the administrator.
+    "BusinessCalendar": lambda reader: ALL if reader.role in STAFF else set(),
+    "SlaPolicy": lambda reader: ALL if reader.role in STAFF else set(),
+    "ServiceSettings": lambda reader: ALL if reader.role in OFFICE else set(),
+    "JobRun": lambda reader: ALL if reader.role == "ADMIN" else set(),
 }
 # Checked otherwise: events and notifications below, engineers' stock by its engineer.
 SPECIAL = {"TicketEvent", "Notification", "EngineerStock"}
@@ -259,8 +270,18 @@ PARTS_OF = {
     "PurchaseOrderLine",
     "OutingPartLine",
     "OutingTotals",
+    "WorkingHours",
+    "TicketSla",
+    "TicketHold",
 }
-STAFF_ONLY_EVENTS = {"OUTING_REQUESTED", "OUTING_APPROVED", "OUTING_REJECTED", "OUTING_CANCELLED"}
+STAFF_ONLY_EVENTS = {
+    "OUTING_REQUESTED",
+    "OUTING_APPROVED",
+    "OUTING_REJECTED",
+    "OUTING_CANCELLED",
+    "SLA_WARNING",
+    "SLA_BREACHED",
+}
 
 
 def _is_self(reader: Reader, world: World, obj: dict[str, Any]) -> bool:
@@ -304,6 +325,8 @@ HIDDEN: dict[tuple[str, str], Callable[[Reader, World, dict[str, Any]], bool]] =
     ("PartSaleLine", "costPrice"): _roles(*OFFICE),
     ("PartSaleLine", "margin"): _roles(*OFFICE),
     ("PartSaleLine", "minimumPrice"): _roles(*STAFF),
+    # A ticket's SLA clock is the company's own business.
+    ("Ticket", "sla"): _roles(*STAFF),
 }
 # Fields refused outright (FORBIDDEN) to readers outside their audience.
 REFUSED: dict[tuple[str, str], set[str]] = {
@@ -572,6 +595,18 @@ async def changes_to_check(world: World) -> None:
     was, so the oracle holds for them as for any read."""
     w, ids = world, world.ids
     await mutate(w, "e1", "acknowledgeTicket(id: $id)", id=ids["T2"])
+    # The job runner warns that T2's engineer is due on site, then T2 waits for parts.
+    runner = JobRunner(w.services, JOBS, 30)
+    await runner.run_tick(tick_of(utcnow(), 30))
+    await run_sla_clock(w.services, utcnow() + timedelta(minutes=100))
+    await mutate(
+        w,
+        "e1",
+        "holdTicket(id: $id, reason: $reason, note: $note)",
+        id=ids["T2"],
+        reason="WAITING_PARTS",
+        note="bearing ordered",
+    )
     await mutate(
         w,
         "e2",
@@ -624,6 +659,31 @@ async def changes_to_check(world: World) -> None:
 
 async def _tickets(world: World) -> None:
     w, ids = world, world.ids
+    # A policy for severity 1 (T2): its clock, warning and hold are on T2's paths.
+    calendar = await mutate(
+        w,
+        "admin",
+        "createBusinessCalendar(input: $input)",
+        input={
+            "name": "always",
+            "timezone": "Asia/Shanghai",
+            "hours": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)],
+        },
+    )
+    await mutate(
+        w,
+        "office",
+        "createSlaPolicy(input: $input)",
+        input={
+            "name": "severity 1",
+            "severity": 1,
+            "responseMinutes": 60,
+            "onSiteMinutes": 120,
+            "warnBeforeMinutes": 30,
+            "calendarId": calendar["id"],
+            "escalateTo": ["ADMIN"],
+        },
+    )
     t1 = await mutate(
         w,
         "cust1",
