@@ -109,6 +109,7 @@ class Loaders:
         self.ticket_sla: DataLoader[int, models.TicketSla | None] = DataLoader(
             load_fn=partial(_clocks, sessionmaker)
         )
+        self.dispatch_rule: DataLoader[int, models.DispatchRule | None] = by_id(models.DispatchRule)
         self.sla_policy: DataLoader[int, models.SlaPolicy | None] = by_id(models.SlaPolicy)
         self.business_calendar: DataLoader[int, models.BusinessCalendar | None] = by_id(
             models.BusinessCalendar

@@ -8,6 +8,7 @@ from schema.accounts.fields import AccountMutations
 from schema.assets.fields import AssetMutations
 from schema.automation.fields import AutomationMutations
 from schema.directory.fields import DirectoryMutations
+from schema.dispatch_rules.fields import DispatchRuleMutations
 from schema.outings.fields import OutingMutations
 from schema.parts.fields import PartMutations
 from schema.parts.import_fields import ImportMutations
@@ -30,5 +31,6 @@ class Mutation(
     TicketMutations,
     SlaMutations,
     AutomationMutations,
+    DispatchRuleMutations,
 ):
     pass

@@ -9,6 +9,7 @@ from schema.assets.fields import AssetQueries
 from schema.audit.fields import AuditQueries
 from schema.automation.fields import AutomationQueries
 from schema.directory.fields import DirectoryQueries
+from schema.dispatch_rules.fields import DispatchRuleQueries
 from schema.notifications.fields import NotificationQueries
 from schema.outings.fields import OutingQueries
 from schema.parts.fields import PartQueries
@@ -34,5 +35,6 @@ class Query(
     ImportQueries,
     SlaQueries,
     AutomationQueries,
+    DispatchRuleQueries,
 ):
     pass

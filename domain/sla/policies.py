@@ -45,7 +45,8 @@ def select_policy(
 def check_targets(
     response: int | None, on_site: int | None, resolution: int | None, warn_before: int
 ) -> None:
-    """At least one target; the warning comes before the shortest one."""
+    """At least one target; the warning comes before the longest one (a target shorter
+    than the warning warns as soon as its clock starts)."""
     given = [m for m in (response, on_site, resolution) if m is not None]
     if not given:
         raise BadUserInput(

@@ -23,6 +23,7 @@ from persistence.models import Device, Ticket
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.directory.customers import visible_customer
+from resolvers.dispatch_rules.auto import auto_dispatch
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.sla.clock import start_clock
 from resolvers.tickets.events import emit_ticket_event
@@ -95,6 +96,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
             work.touched(encode_id("Ticket", row.id))
             emit_ticket_event(work, EventType.TICKET_CREATED, row, customer, number=row.number)
             await start_clock(work, row, customer)
+            await auto_dispatch(work, row, customer)
             if key:
                 await remember(work, actor, key, "createTicket", row)
         return row

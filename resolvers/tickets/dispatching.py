@@ -19,6 +19,7 @@ from domain.tickets.lifecycle import (
 from persistence.models import User
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
+from resolvers.dispatch_rules.auto import auto_dispatch
 from resolvers.ids import decode_id
 from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
@@ -62,6 +63,7 @@ async def dispatch_ticket(
         previous = row.assignee_id
         row.assignee_id = engineer_pk
         row.dispatched_by_id = change.actor.user_id
+        row.dispatch_rule_id = None  # a person dispatched it
         row.dispatched_at = utcnow()
         row.dispatch_note = cleaned_note
         row.accepted_at = None
@@ -77,7 +79,12 @@ async def dispatch_ticket(
         )
         await settle(work, row, [NotificationKind.DECLINED, NotificationKind.CLOSE_REJECTED])
         if reassigned:
-            await settle(work, row, [NotificationKind.DISPATCHED], user_id=previous)
+            await settle(
+                work,
+                row,
+                [NotificationKind.DISPATCHED, NotificationKind.AUTO_DISPATCHED],
+                user_id=previous,
+            )
             await notify(
                 work,
                 row,
@@ -110,7 +117,10 @@ async def acknowledge_ticket(
             change.work, EventType.TICKET_ACKNOWLEDGED, change.ticket, change.customer
         )
         await settle(
-            change.work, change.ticket, [NotificationKind.DISPATCHED], user_id=change.actor.user_id
+            change.work,
+            change.ticket,
+            [NotificationKind.DISPATCHED, NotificationKind.AUTO_DISPATCHED],
+            user_id=change.actor.user_id,
         )
 
     return await move_ticket(
@@ -147,7 +157,12 @@ async def decline_ticket(
             previous_assignee_id=engineer,
             reason=cleaned,
         )
-        await settle(change.work, row, [NotificationKind.DISPATCHED], user_id=engineer)
+        await settle(
+            change.work,
+            row,
+            [NotificationKind.DISPATCHED, NotificationKind.AUTO_DISPATCHED],
+            user_id=engineer,
+        )
         await notify(
             change.work,
             row,
@@ -155,6 +170,8 @@ async def decline_ticket(
             NotificationKind.DECLINED,
             f"{row.number} was declined: {cleaned}",
         )
+        # A rule may give it to someone else at once (never back to this engineer).
+        await auto_dispatch(change.work, row, change.customer, declined_by=engineer)
 
     return await move_ticket(
         ctx,

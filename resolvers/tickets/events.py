@@ -20,8 +20,11 @@ def emit_ticket_event(
     customer: Customer,
     *,
     previous_assignee_id: int | None = None,
+    by_rule: bool = False,
     **details: Any,
 ) -> None:
+    """`by_rule`: made by the service itself (an automatic dispatch), its actor null
+    whoever's transaction it runs in."""
     details = {k: v for k, v in details.items() if v is not None}
     if previous_assignee_id is not None:
         details["previousAssignee"] = encode_id("User", previous_assignee_id)
@@ -30,7 +33,7 @@ def emit_ticket_event(
             type_,
             ticket,
             customer,
-            actor_id=work.actor_id,
+            actor_id=None if by_rule else work.actor_id,
             previous_assignee_id=previous_assignee_id,
             **details,
         )

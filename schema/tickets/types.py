@@ -25,6 +25,7 @@ from schema.tickets.inputs import TicketKind, TicketSource, TicketStatus
 from schema.tracking import Tracked
 
 if TYPE_CHECKING:
+    from schema.dispatch_rules.types import DispatchRule
     from schema.sla.types import TicketHold, TicketSla
 
 
@@ -152,6 +153,7 @@ TICKET_FIELDS = (
     "parts_charge",
     "history",
     "on_hold",
+    "dispatch_rule",
     *TRACKING,
 )
 
@@ -207,6 +209,15 @@ class Ticket(Tracked):
         self, info: Info
     ) -> Annotated[TicketSla, strawberry.lazy("schema.sla.types")] | None:
         return await info.context.loaders.ticket_sla.load(self.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="The rule that dispatched it automatically; null when a person did."
+    )
+    async def dispatch_rule(
+        self, info: Info
+    ) -> Annotated[DispatchRule, strawberry.lazy("schema.dispatch_rules.types")] | None:
+        pk = self.dispatch_rule_id  # type: ignore[attr-defined]
+        return None if pk is None else await info.context.loaders.dispatch_rule.load(pk)
 
     @strawberry.field(description="Set while the ticket waits (its SLA clock paused).")
     def on_hold(self) -> Annotated[TicketHold, strawberry.lazy("schema.sla.types")] | None:

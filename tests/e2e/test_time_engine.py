@@ -22,9 +22,12 @@ from typing import Any
 
 import pytest
 
-from .client import Server, assert_error, assert_ok
+from . import records_helpers as rh
+from .client import Server, assert_error, assert_ok, unique_name
+from .live_helpers import NOTIFICATIONS as NOTIFICATIONS_LIVE
 from .live_helpers import TICKET_EVENTS, Api, live
 from .ticket_helpers import TicketWorld, move_ok
+from .ticket_helpers import dispatch as dispatch_to
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -277,3 +280,167 @@ def test_the_service_runs_by_itself(scenarios: list[Scenario]) -> None:
     asyncio.run(both())
     for scenario in scenarios:
         scenario.check()
+
+
+# -- automatic dispatch -------------------------------------------------------------------
+
+PROFILE = """
+mutation M($userId: ID!, $input: EngineerProfileInput!) {
+  setEngineerProfile(userId: $userId, input: $input) { userId skills onDuty maxOpenTickets }
+}"""
+RULE = """
+mutation M($input: DispatchRuleInput!) {
+  createDispatchRule(input: $input) { id name strategy priority active }
+}"""
+RULES = "query Q { dispatchRules { id name strategy priority active } }"
+DISPATCHED = """
+query Q($id: ID!) {
+  ticket(id: $id) {
+    id status version assignee { id } dispatchedBy { id } dispatchRule { id name }
+    history { type actor { id } }
+  }
+}"""
+CREATE = """
+mutation M($input: CreateTicketInput!) { createTicket(input: $input) { id status version } }"""
+
+
+def test_automatic_dispatch(scenarios: list[Scenario]) -> None:
+    """Rules by priority and strategy; limits hold under concurrent creation; a decline
+    goes to someone else or back to the dispatchers; a dispatcher can always override."""
+    for scenario in scenarios:
+        automatic_dispatch(scenario)
+
+
+def automatic_dispatch(scenario: Scenario) -> None:
+    s, w = scenario.first, scenario.world
+    province = rh.create_region(s)
+    city = rh.create_region(s, "CITY", province["id"])
+    elsewhere = rh.create_region(s)
+    customer = rh.create_customer(s, regionId=city["id"])
+    customer_user = s.make_user("CUSTOMER", customer_id=customer["id"])
+    near, far, off = (s.make_user("ENGINEER") for _ in range(3))
+    pool = [s.make_user("ENGINEER") for _ in range(3)]
+    limited = s.make_user("ENGINEER")
+
+    def profile(user: Any, **fields: Any) -> dict[str, Any]:
+        return s.admin(PROFILE, {"userId": user.id, "input": fields})["setEngineerProfile"]
+
+    assert profile(near, regionIds=[province["id"]], maxOpenTickets=1) == {
+        "userId": near.id,
+        "skills": [],
+        "onDuty": True,
+        "maxOpenTickets": 1,
+    }
+    profile(far, regionIds=[elsewhere["id"]])
+    profile(off, regionIds=[province["id"]], onDuty=False)
+    for user in pool:
+        profile(user, skills=["Acme"])
+    profile(limited, maxOpenTickets=2)
+
+    def rule(**fields: Any) -> dict[str, Any]:
+        return s.admin(RULE, {"input": {"name": unique_name("rule"), **fields}})[
+            "createDispatchRule"
+        ]
+
+    by_region = rule(
+        priority=10, strategy="REGION_MATCH", severities=[1], regionIds=[province["id"]]
+    )
+    rotating = rule(
+        priority=20,
+        strategy="ROUND_ROBIN",
+        severities=[4],
+        engineerIds=[u.id for u in pool],
+    )
+    rule(priority=30, strategy="LEAST_LOADED", severities=[2], engineerIds=[limited.id])
+    rule(priority=5, strategy="LEAST_LOADED", severities=[1], active=False)
+    listed = s.data(RULES, None, w.dispatcher.token)["dispatchRules"]
+    assert [r["id"] for r in listed if r["id"] == by_region["id"]]
+    assert_error(
+        s.gql(
+            RULE,
+            {"input": {"name": "x", "priority": 1, "strategy": "ROUND_ROBIN"}},
+            w.dispatcher.token,
+        ),
+        "FORBIDDEN",
+    )
+
+    # A customer's fault in the rule's region goes to the engineer covering it, live.
+    def report(severity: int, token: str | None = None) -> dict[str, Any]:
+        payload = {
+            "kind": "REPAIR",
+            "customerId": customer["id"],
+            "severity": severity,
+            "description": unique_name("fault"),
+        }
+        return s.data(CREATE, {"input": payload}, token or customer_user.token)["createTicket"]
+
+    async def reported_live() -> dict[str, Any]:
+        async with live(scenario.second, near.token, label="phone") as phone:
+            notes = phone.stream(NOTIFICATIONS_LIVE, {}, name="notifications")
+            await asyncio.sleep(0.5)
+            ticket = await asyncio.to_thread(report, 1)
+            (note,) = [
+                n
+                for n in await notes.until(
+                    lambda n: n["kind"] == "AUTO_DISPATCHED", within=10, what="dispatch"
+                )
+                if n["kind"] == "AUTO_DISPATCHED"
+            ]
+            assert note["ticketId"] == ticket["id"]
+            return ticket
+
+    first = asyncio.run(reported_live())
+    assert first["status"] == "DISPATCHED" and first["version"] == 2
+    seen = s.data(DISPATCHED, {"id": first["id"]}, w.dispatcher.token)["ticket"]
+    assert seen["assignee"]["id"] == near.id
+    assert seen["dispatchRule"] == {"id": by_region["id"], "name": by_region["name"]}
+    assert seen["dispatchedBy"] is None
+    dispatch = [h for h in seen["history"] if h["type"] == "TICKET_DISPATCHED"]
+    assert len(dispatch) == 1 and dispatch[0]["actor"] is None
+    # The customer sees its ticket dispatched, not the company's rules.
+    theirs = s.data(DISPATCHED, {"id": first["id"]}, customer_user.token)["ticket"]
+    assert theirs["status"] == "DISPATCHED" and theirs["dispatchRule"] is None
+
+    # At its limit the near engineer gets no more; the off-duty and far ones never.
+    second = report(1)
+    assert second["status"] == "NEW"
+    # Declined: no other engineer fits, so back to NEW for the dispatchers.
+    declined = move_ok(s, near.token, "declineTicket", first["id"], reason="too far")
+    assert declined["status"] == "NEW"
+    # A dispatcher overrides: the rule is no longer named.
+    manual = dispatch_to(s, w.dispatcher.token, second["id"], far.id)
+    assert manual["status"] == "DISPATCHED"
+    after = s.data(DISPATCHED, {"id": second["id"]}, w.dispatcher.token)["ticket"]
+    assert after["dispatchRule"] is None and after["dispatchedBy"]["id"] == w.dispatcher.id
+
+    # Round robin over its pool, in order, wrapping around.
+    got = [
+        s.data(DISPATCHED, {"id": report(4)["id"]}, w.dispatcher.token)["ticket"] for _ in range(4)
+    ]
+    assert [t["assignee"]["id"] for t in got] == [
+        pool[0].id,
+        pool[1].id,
+        pool[2].id,
+        pool[0].id,
+    ]
+    assert {t["dispatchRule"]["id"] for t in got} == {rotating["id"]}
+
+    # Six created at once: the engineer limited to two gets exactly two.
+    async def at_once() -> list[dict[str, Any]]:
+        async with Api(s) as api:
+            payload = {"kind": "REPAIR", "customerId": customer["id"], "severity": 2}
+            return list(
+                await asyncio.gather(
+                    *(
+                        api.data(
+                            CREATE,
+                            {"input": {**payload, "description": unique_name("rush")}},
+                            w.dispatcher.token,
+                        )
+                        for _ in range(6)
+                    )
+                )
+            )
+
+    made = [r["createTicket"] for r in asyncio.run(at_once())]
+    assert sorted(t["status"] for t in made) == ["DISPATCHED"] * 2 + ["NEW"] * 4, made

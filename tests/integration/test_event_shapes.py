@@ -138,7 +138,7 @@ async def the_time_engine(world: World) -> None:
         "admin",
         "createBusinessCalendar(input: $input)",
         input={
-            "name": "always",
+            "name": "always (UTC)",
             "timezone": "UTC",
             "hours": [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(1, 8)],
         },

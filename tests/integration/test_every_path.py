@@ -257,6 +257,8 @@ ROWS: dict[str, Callable[[Reader], Any]] = {
     "SlaPolicy": lambda reader: ALL if reader.role in STAFF else set(),
     "ServiceSettings": lambda reader: ALL if reader.role in OFFICE else set(),
     "JobRun": lambda reader: ALL if reader.role == "ADMIN" else set(),
+    "DispatchRule": lambda reader: ALL if reader.role in STAFF else set(),
+    "EngineerProfile": lambda reader: ALL if reader.role in STAFF else set(),
 }
 # Checked otherwise: events and notifications below, engineers' stock by its engineer.
 SPECIAL = {"TicketEvent", "Notification", "EngineerStock"}
@@ -599,6 +601,27 @@ async def changes_to_check(world: World) -> None:
     runner = JobRunner(w.services, JOBS, 30)
     await runner.run_tick(tick_of(utcnow(), 30))
     await run_sla_clock(w.services, utcnow() + timedelta(minutes=100))
+    # Automatic dispatch set up (for severity-4 installations: no ticket of the world).
+    await mutate(
+        w,
+        "office",
+        "setEngineerProfile(userId: $userId, input: $input)",
+        userId=ids["U_e2"],
+        input={"skills": ["FANUC"], "regionIds": [ids["R1"]], "maxOpenTickets": 3},
+    )
+    await mutate(
+        w,
+        "admin",
+        "createDispatchRule(input: $input)",
+        input={
+            "name": "installs",
+            "priority": 1,
+            "strategy": "REGION_MATCH",
+            "kinds": ["INSTALLATION"],
+            "severities": [4],
+            "regionIds": [ids["R1"]],
+        },
+    )
     await mutate(
         w,
         "e1",
