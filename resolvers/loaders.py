@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -13,6 +14,7 @@ from persistence import models
 from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
 from persistence.queries.directory import served_customers
+from persistence.queries.maintenance import scheduled_tickets
 from persistence.queries.sla import clocks_of
 from realtime.relay import EventRecord
 
@@ -109,6 +111,10 @@ class Loaders:
         self.ticket_sla: DataLoader[int, models.TicketSla | None] = DataLoader(
             load_fn=partial(_clocks, sessionmaker)
         )
+        # Keyed by (device id, due date): the ticket the maintenance plans made for it.
+        self.scheduled_ticket: DataLoader[tuple[int, date], models.Ticket | None] = DataLoader(
+            load_fn=partial(_scheduled, sessionmaker)
+        )
         self.dispatch_rule: DataLoader[int, models.DispatchRule | None] = by_id(models.DispatchRule)
         self.sla_policy: DataLoader[int, models.SlaPolicy | None] = by_id(models.SlaPolicy)
         self.business_calendar: DataLoader[int, models.BusinessCalendar | None] = by_id(
@@ -132,6 +138,15 @@ async def _history(
     for row in rows:
         grouped[row.ticket_id].append(EventRecord.from_row(row))  # type: ignore[index]
     return [grouped[pk] for pk in ticket_ids]
+
+
+async def _scheduled(
+    sessionmaker: async_sessionmaker[AsyncSession], keys: list[tuple[int, date]]
+) -> list[models.Ticket | None]:
+    async with sessionmaker() as session:
+        rows = await scheduled_tickets(session, keys)
+    found = {(t.device_id, t.maintenance_due_on): t for t in rows}
+    return [found.get(key) for key in keys]
 
 
 async def _clocks(

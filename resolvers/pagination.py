@@ -49,6 +49,7 @@ async def paginate(
     first: int | None,
     after: str | None,
     newest_first: bool = False,
+    sort_column: Any | None = None,
 ) -> Connection[Any]:
     """A connection of `stmt` (a select of one entity, built by a query function of
     persistence/queries), in `id_column` order, read in a session of its own."""
@@ -56,7 +57,13 @@ async def paginate(
     after_pk = None if after is None else decode_cursor(after)
     async with ctx.read() as session:
         found = await page(
-            session, stmt, id_column, limit=limit, after_pk=after_pk, newest_first=newest_first
+            session,
+            stmt,
+            id_column,
+            limit=limit,
+            after_pk=after_pk,
+            newest_first=newest_first,
+            sort_column=sort_column,
         )
     edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in found.rows]
     return Connection(

@@ -293,3 +293,16 @@ STAFF_ROWS = Rows("staff: all; others: none", _roles(STAFF))
 OFFICE_ROWS = Rows("office: all; others: none", _roles(OFFICE))
 MANAGER_ROWS = Rows("admin and back office: all; others: none", _roles(MANAGERS.roles))
 ADMIN_ROWS = Rows("admin: all; others: none", _roles(frozenset({Role.ADMIN})))
+
+
+def _addressed(ctx: Context, reminder: Any) -> Verdict:
+    actor = _reader(ctx)
+    return actor.user_id in (reminder.user_ids or ()) or actor.role.value in (reminder.roles or ())
+
+
+REMINDERS = Rows(
+    "office: all; others: those addressed to them (as a user or by role)",
+    _roles(OFFICE),
+    OUTSIDE_THE_OFFICE,
+    _addressed,
+)

@@ -13,6 +13,7 @@ from schema.outings.fields import OutingMutations
 from schema.parts.fields import PartMutations
 from schema.parts.import_fields import ImportMutations
 from schema.purchasing.fields import PurchaseOrderMutations
+from schema.reminders.fields import ReminderMutations
 from schema.sales.fields import SaleMutations
 from schema.sla.fields import SlaMutations
 from schema.tickets.fields import TicketMutations
@@ -32,5 +33,6 @@ class Mutation(
     SlaMutations,
     AutomationMutations,
     DispatchRuleMutations,
+    ReminderMutations,
 ):
     pass

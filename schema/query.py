@@ -10,11 +10,13 @@ from schema.audit.fields import AuditQueries
 from schema.automation.fields import AutomationQueries
 from schema.directory.fields import DirectoryQueries
 from schema.dispatch_rules.fields import DispatchRuleQueries
+from schema.maintenance.fields import MaintenanceQueries
 from schema.notifications.fields import NotificationQueries
 from schema.outings.fields import OutingQueries
 from schema.parts.fields import PartQueries
 from schema.parts.import_fields import ImportQueries
 from schema.purchasing.fields import PurchaseOrderQueries
+from schema.reminders.fields import ReminderQueries
 from schema.sales.fields import SaleQueries
 from schema.sla.fields import SlaQueries
 from schema.tickets.fields import TicketQueries
@@ -36,5 +38,7 @@ class Query(
     SlaQueries,
     AutomationQueries,
     DispatchRuleQueries,
+    MaintenanceQueries,
+    ReminderQueries,
 ):
     pass

@@ -12,11 +12,12 @@ of automation and the job runs. Seeds the default calendar (China: Monday to Fri
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
 import persistence.types
+from domain.maintenance.plans import next_due
 from alembic import op
 
 revision: str = "0005_time_engine"
@@ -300,6 +301,13 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_ticket_slas_state"), ["state"], unique=False)
 
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("maintenance_due_on", sa.Date(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_devices_maintenance_due_on"), ["maintenance_due_on"], unique=False
+        )
+    _schedule_existing_devices()
+
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reminder_id", sa.Integer(), nullable=True))
         batch_op.create_index(
@@ -343,6 +351,31 @@ def upgrade() -> None:
         )
 
     _seed_defaults()
+
+
+def _schedule_existing_devices() -> None:
+    """Fills devices.maintenance_due_on as the model's listener keeps it from now on."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT id, installed_on, last_maintained_on, maintenance_interval_days "
+            "FROM devices WHERE maintenance_interval_days IS NOT NULL"
+        )
+    ).all()
+    for pk, installed, maintained, interval in rows:
+        due = next_due(_as_date(installed), _as_date(maintained), interval)
+        if due is not None:
+            bind.execute(
+                sa.text("UPDATE devices SET maintenance_due_on = :due WHERE id = :id"),
+                {"due": due, "id": pk},
+            )
+
+
+def _as_date(value: object) -> date | None:
+    # SQLite hands dates back as text in a raw query.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _seed_defaults() -> None:
@@ -416,6 +449,10 @@ def downgrade() -> None:
         batch_op.drop_column("close_reminded_at")
         batch_op.drop_column("confirmed_by_rule")
         batch_op.drop_column("dispatch_rule_id")
+
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_devices_maintenance_due_on"))
+        batch_op.drop_column("maintenance_due_on")
 
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_constraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -13,10 +14,12 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.maintenance.plans import next_due
 from persistence.models.base import Base, Tracked
 
 
@@ -47,3 +50,14 @@ class Device(Tracked, Base):
     warranty_ends_on: Mapped[date | None] = mapped_column(Date)
     maintenance_interval_days: Mapped[int | None] = mapped_column(Integer)
     last_maintained_on: Mapped[date | None] = mapped_column(Date)
+    # When its next maintenance falls due (domain.maintenance.plans.next_due), kept by
+    # the listener below on every write, so the plans job finds due devices by index.
+    maintenance_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+@event.listens_for(Device, "before_insert")
+@event.listens_for(Device, "before_update")
+def _schedule_maintenance(_mapper: Any, _connection: Any, device: Device) -> None:
+    device.maintenance_due_on = next_due(
+        device.installed_on, device.last_maintained_on, device.maintenance_interval_days
+    )

@@ -35,6 +35,8 @@ def _event(work: UnitOfWork, row: Notification, ticket: Ticket | None) -> None:
         payload["partId"] = row.part_id
     if row.outing_request_id is not None:
         payload["outingRequestId"] = row.outing_request_id
+    if row.reminder_id is not None:
+        payload["reminderId"] = row.reminder_id
     work.emit(
         NewEvent(
             type=EventType.NOTIFICATION,
@@ -59,6 +61,7 @@ async def notify(
     *,
     part_id: int | None = None,
     outing_request_id: int | None = None,
+    reminder_id: int | None = None,
 ) -> None:
     """One notification per recipient, each an event to every session of theirs."""
     rows = [
@@ -68,6 +71,7 @@ async def notify(
             ticket_id=ticket.id if ticket else None,
             part_id=part_id,
             outing_request_id=outing_request_id,
+            reminder_id=reminder_id,
             message=message[:300],
         )
         for uid in dict.fromkeys(u for u in user_ids if u is not None)

@@ -15,6 +15,7 @@ from domain.sla.calendar import CalendarDay as DomainDay
 from domain.sla.calendar import WorkingHours, make_calendar
 from domain.sla.official_days import china_official_days, china_years_covered
 from persistence.models import BusinessCalendar, CalendarDay
+from persistence.queries import automation as automation_rows
 from persistence.queries import sla as sla_rows
 from resolvers.ids import encode_id
 
@@ -98,3 +99,13 @@ async def create_business_calendar(ctx: Context, data: BusinessCalendarInput) ->
 
 def hours_of(row: BusinessCalendar) -> list[tuple[int, str, str]]:
     return [(h["weekday"], _clock(h["start"]), _clock(h["end"])) for h in row.hours]
+
+
+async def service_timezone(session: AsyncSession) -> str:
+    """The timezone the service's dates are in: the default calendar's."""
+    settings = await automation_rows.service_settings(session)
+    if settings.default_calendar_id is not None:
+        row = await session.get(BusinessCalendar, settings.default_calendar_id)
+        if row is not None:
+            return row.timezone
+    return "Asia/Shanghai"

@@ -15,6 +15,7 @@ from domain.tickets.lifecycle import (
 )
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
+from resolvers.maintenance.plans import record_maintained
 from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
@@ -160,6 +161,7 @@ async def reject_close(
 async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | None) -> Any:
     async def apply(change: Change) -> None:
         change.ticket.closed_at = utcnow()
+        await record_maintained(change.work, change.ticket, change.ticket.closed_at)
         await flush_version(change)
         emit_ticket_event(change.work, EventType.TICKET_CLOSED, change.ticket, change.customer)
         await settle(change.work, change.ticket, [NotificationKind.AWAITING_FINAL_CONFIRMATION])

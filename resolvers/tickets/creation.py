@@ -30,8 +30,31 @@ from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.idempotency import check_key, idempotent, remember, stored_result
 
 if TYPE_CHECKING:
+    from persistence.models import Customer
+    from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Context
     from schema.tickets.inputs import CreateTicketInput
+
+
+async def open_ticket(
+    work: UnitOfWork, row: Ticket, customer: Customer, *, by_rule: bool = False
+) -> None:
+    """Stores a new ticket and does what every new ticket gets, whoever opens it (a
+    person, or the maintenance plans): its number, TICKET_CREATED, its SLA clock, and
+    an automatic dispatch when a rule matches."""
+    session = work.session
+    session.add(row)
+    await session.flush()
+    # The number derives from the id; written by a plain UPDATE so that creation
+    # stays version 1 (the ORM would count it as a change).
+    number = ticket_number(row.created_at.year, row.id)
+    await ticket_rows.set_ticket_number(session, row, number)
+    work.touched(encode_id("Ticket", row.id))
+    emit_ticket_event(
+        work, EventType.TICKET_CREATED, row, customer, number=row.number, by_rule=by_rule
+    )
+    await start_clock(work, row, customer)
+    await auto_dispatch(work, row, customer)
 
 
 async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
@@ -87,16 +110,7 @@ async def create_ticket(ctx: Context, data: CreateTicketInput) -> Any:
                 remote_diagnosis=remote_diagnosis,
                 under_warranty=under_warranty,
             )
-            session.add(row)
-            await session.flush()
-            # The number derives from the id; written by a plain UPDATE so that creation
-            # stays version 1 (the ORM would count it as a change).
-            number = ticket_number(row.created_at.year, row.id)
-            await ticket_rows.set_ticket_number(session, row, number)
-            work.touched(encode_id("Ticket", row.id))
-            emit_ticket_event(work, EventType.TICKET_CREATED, row, customer, number=row.number)
-            await start_clock(work, row, customer)
-            await auto_dispatch(work, row, customer)
+            await open_ticket(work, row, customer)
             if key:
                 await remember(work, actor, key, "createTicket", row)
         return row
