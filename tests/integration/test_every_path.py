@@ -259,6 +259,9 @@ ROWS: dict[str, Callable[[Reader], Any]] = {
     "JobRun": lambda reader: ALL if reader.role == "ADMIN" else set(),
     "DispatchRule": lambda reader: ALL if reader.role in STAFF else set(),
     "EngineerProfile": lambda reader: ALL if reader.role in STAFF else set(),
+    "MaintenanceDue": lambda reader: ALL if reader.role in OFFICE else set(),
+    # RM1 is addressed to e1 (by name) and to every agent (by role).
+    "Reminder": _by_role(e1={"RM1"}, agent1={"RM1"}, agent2={"RM1"}),
 }
 # Checked otherwise: events and notifications below, engineers' stock by its engineer.
 SPECIAL = {"TicketEvent", "Notification", "EngineerStock"}
@@ -601,6 +604,30 @@ async def changes_to_check(world: World) -> None:
     runner = JobRunner(w.services, JOBS, 30)
     await runner.run_tick(tick_of(utcnow(), 30))
     await run_sla_clock(w.services, utcnow() + timedelta(minutes=100))
+    # D2 is maintained every 90 days: on the office's maintenance list.
+    await mutate(
+        w,
+        "office",
+        "updateDevice(id: $id, input: $input)",
+        id=ids["D2"],
+        input={"installedOn": "2026-01-10", "maintenanceIntervalDays": 90},
+    )
+    reminder = await mutate(
+        w,
+        "cs",
+        "createReminder(input: $input)",
+        input={
+            "title": "visit C2",
+            "dueAt": "2030-01-01T09:00:00+08:00",
+            "userIds": [ids["U_e1"]],
+            "roles": ["AGENT"],
+            "ticketId": ids["T2"],
+            "customerId": ids["C2"],
+            "deviceId": ids["D2"],
+        },
+    )
+    w.name("RM1", reminder["id"])
+    await mutate(w, "e1", "completeReminder(id: $id)", id=reminder["id"])
     # Automatic dispatch set up (for severity-4 installations: no ticket of the world).
     await mutate(
         w,
