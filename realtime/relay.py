@@ -141,7 +141,12 @@ class Relay:
         ]
 
     async def stop(self) -> None:
+        # The loops also end on `_stopping`: on Python 3.11 a cancel that lands while
+        # `asyncio.wait_for` times out can be swallowed (bpo-42130), and a loop that
+        # lost its cancel would keep the server from shutting down.
         self._stopping = True
+        self._wake.set()
+        self._publish_wanted.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -176,7 +181,7 @@ class Relay:
         self._publish_wanted.set()
 
     async def _publish_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await self._publish_wanted.wait()
             self._publish_wanted.clear()
             broadcast = self._broadcast
@@ -193,7 +198,7 @@ class Relay:
                 log.warning("could not publish a wake-up to the broker")
 
     async def _read_loop(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             self._wake.clear()

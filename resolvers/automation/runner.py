@@ -99,11 +99,15 @@ class JobRunner:
         self.interval = interval
         self.process = process_name()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="job-runner")
 
     async def stop(self) -> None:
+        # The loop also ends on `_stopping` (a cancel swallowed by a driver's timeout
+        # handling must not keep the server from shutting down).
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -112,7 +116,7 @@ class JobRunner:
 
     async def _loop(self) -> None:
         # A first pass at start: what fell due while no process ran is caught up now.
-        while True:
+        while not self._stopping:
             try:
                 await self.run_tick(tick_of(utcnow(), self.interval))
             except asyncio.CancelledError:
