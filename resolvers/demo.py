@@ -42,6 +42,7 @@ from resolvers.demo_data import (
     OUTING,
     PARTS,
     REGIONS,
+    SLA_POLICIES,
     TICKETS,
     USERS,
     add_years,
@@ -52,6 +53,7 @@ from resolvers.demo_steps import (
     create_directory,
     create_parts,
     create_portal_users,
+    create_service_levels,
     create_staff,
     create_tickets,
     find_user,
@@ -82,6 +84,7 @@ async def seed_demo(services: Services) -> bool:
     await create_directory(run)
     await create_portal_users(run)
     await create_parts(run)
+    await create_service_levels(run)
     await create_tickets(run)
     await _mark_done(services)
     return True
@@ -190,6 +193,8 @@ def summary() -> str:
         f"  tickets      {len(TICKETS)} ({stages}; with their events and notifications)",
         f"  outings      1 approved (parts issued to the engineer, "
         f"{OUTING.used[0][0]} used on the in-progress ticket)",
+        f"  SLA policies {len(SLA_POLICIES)} (severity 1: on site within 8 business hours; "
+        "the tickets carry their clocks), automatic close after 3 days",
         f"  parts        {len(PARTS)} with opening stock "
         f"({sv_enc[0]}: {sv_enc[9]} left, threshold {sv_enc[8]})",
         f"logins (password for all: {DEMO_PASSWORD}):",

@@ -315,3 +315,16 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# Service levels (SPEC.md: "level 1: on site within 8 hours; others: respond within 24
+# hours"), in business minutes of the default calendar (China working days).
+# (severity, name, response, on site, resolution, warn before, escalate to)
+SLA_POLICIES: list[tuple[int, str, int | None, int | None, int | None, int, list[str]]] = [
+    (1, "一级故障: 8 小时内到场", 60, 480, 1440, 60, ["ADMIN"]),
+    (2, "二级故障: 4 小时内响应", 240, None, 2880, 60, []),
+    (3, "三级: 24 小时内响应", 1440, None, 4320, 120, []),
+    (4, "四级: 24 小时内响应", 1440, None, 7200, 120, []),
+]
+# Close requests the customer leaves unanswered for three days are confirmed by rule.
+AUTO_CLOSE_AFTER_MINUTES = 3 * 24 * 60

@@ -14,6 +14,7 @@ from resolvers.accounts.tokens import issue_token
 from resolvers.context import Context, Services
 from resolvers.demo_data import (
     AGENTS,
+    AUTO_CLOSE_AFTER_MINUTES,
     CHECK_IN,
     COMMUNICATIONS,
     CUSTOMERS,
@@ -24,6 +25,7 @@ from resolvers.demo_data import (
     OUTING,
     PARTS,
     REGIONS,
+    SLA_POLICIES,
     STAGES,
     TICKETS,
     USERS,
@@ -354,6 +356,38 @@ async def create_parts(run: Run) -> None:
                 quantity=stock,
                 reason=OPENING_STOCK_REASON,
             )
+
+
+_CREATE_SLA_POLICY = """
+mutation ($input: SlaPolicyInput!) { createSlaPolicy(input: $input) { id } }"""
+_SET_SERVICE_SETTINGS = """
+mutation ($input: ServiceSettingsInput!) { setServiceSettings(input: $input) { maintenanceLeadDays } }"""
+
+
+async def create_service_levels(run: Run) -> None:
+    """The SLA policies of SPEC.md on the default calendar, and automatic close; made
+    before the tickets, so the tickets carry their clocks."""
+    for severity, name, response, on_site, resolution, warn, escalate in SLA_POLICIES:
+        await run.run(
+            "demo-office",
+            f"createSlaPolicy for severity {severity}",
+            _CREATE_SLA_POLICY,
+            input={
+                "name": name,
+                "severity": severity,
+                "responseMinutes": response,
+                "onSiteMinutes": on_site,
+                "resolutionMinutes": resolution,
+                "warnBeforeMinutes": warn,
+                "escalateTo": escalate,
+            },
+        )
+    await run.run(
+        "demo-office",
+        "setServiceSettings",
+        _SET_SERVICE_SETTINGS,
+        input={"autoCloseAfterMinutes": AUTO_CLOSE_AFTER_MINUTES},
+    )
 
 
 async def create_tickets(run: Run) -> None:

@@ -314,6 +314,9 @@ SEEDED_CHANGES = {
     "logCommunication": 5,
     "registerDevice": 12,
     "createPart": 8,
+    # The service levels of SPEC.md, one per severity, and automatic close.
+    "createSlaPolicy": 4,
+    "setServiceSettings": 1,
     "createTicket": 4,
     "dispatchTicket": 3,
     "acknowledgeTicket": 2,
@@ -432,3 +435,24 @@ async def test_a_failing_operation_stops_the_load_with_its_message(
             await seed_demo(services)
     finally:
         await services.engine.dispose()
+
+
+async def test_the_demo_tickets_carry_the_service_levels(
+    services: Services, schema: Schema
+) -> None:
+    data = await run(
+        services,
+        schema,
+        "demo-cs",
+        "{ tickets(first: 20) { nodes { severity sla { policy { name } state onSiteDueAt "
+        "responseDueAt } } } slaPolicies { severity responseMinutes onSiteMinutes } "
+        "serviceSettings { autoCloseAfterMinutes } }",
+    )
+    assert {p["severity"] for p in data["slaPolicies"]} == {1, 2, 3, 4}
+    (level_one,) = [p for p in data["slaPolicies"] if p["severity"] == 1]
+    assert level_one["onSiteMinutes"] == 480  # "level 1: on site within 8 hours"
+    assert data["serviceSettings"]["autoCloseAfterMinutes"] == 3 * 24 * 60
+    for ticket in data["tickets"]["nodes"]:
+        sla = ticket["sla"]
+        assert sla is not None and sla["responseDueAt"] is not None, ticket
+        assert (sla["onSiteDueAt"] is not None) == (ticket["severity"] == 1)
