@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from domain import validation
 from domain.dispatch_rules.selection import DispatchStrategy, check_max_open, check_priority
-from domain.errors import BadUserInput, Forbidden
+from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.roles import OFFICE, STAFF, Role
 from domain.sla.policies import clean_names
 from domain.tickets.lifecycle import check_severity
@@ -114,3 +114,17 @@ async def dispatch_rules(ctx: Context) -> list[DispatchRule]:
     async with ctx.read() as session:
         stmt = rule_rows.rules_listed().order_by(DispatchRule.priority, DispatchRule.id)
         return list((await session.scalars(stmt)).all())
+
+
+async def set_dispatch_rule_active(ctx: Context, rule_id: str, active: bool) -> DispatchRule:
+    actor = await ctx.actor()
+    if actor.role not in MANAGERS:
+        raise Forbidden("only ADMIN and BACK_OFFICE manage dispatch rules")
+    pk = decode_id(rule_id, "DispatchRule")
+    async with ctx.write("setDispatchRuleActive", actor=actor) as work:
+        row = await work.session.get(DispatchRule, pk, with_for_update=True)
+        if row is None or row.is_deleted:
+            raise NotFound("dispatch rule not found")
+        row.active = active
+        work.touched(encode_id("DispatchRule", row.id))
+    return row

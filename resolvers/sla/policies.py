@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain import validation
-from domain.errors import BadUserInput, Forbidden
+from domain.errors import BadUserInput, Forbidden, NotFound
 from domain.roles import STAFF, Role
 from domain.sla.clock import check_minutes
 from domain.sla.policies import check_targets, clean_names
 from domain.tickets.lifecycle import check_severity
 from persistence.models import BusinessCalendar, SlaPolicy
 from persistence.queries import sla as sla_rows
-from resolvers.ids import decode_optional_id, encode_id
+from resolvers.ids import decode_id, decode_optional_id, encode_id
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -73,3 +73,19 @@ async def business_calendars(ctx: Context) -> list[Any]:
         raise Forbidden("calendars are for staff")
     async with ctx.read() as session:
         return list(await sla_rows.all_calendars(session))
+
+
+async def set_sla_policy_active(ctx: Context, policy_id: str, active: bool) -> SlaPolicy:
+    """Turns a policy on or off for tickets created from now on (clocks already
+    running keep their targets)."""
+    actor = await ctx.actor()
+    if actor.role not in MANAGERS:
+        raise Forbidden("only ADMIN and BACK_OFFICE manage SLA policies")
+    pk = decode_id(policy_id, "SlaPolicy")
+    async with ctx.write("setSlaPolicyActive", actor=actor) as work:
+        row = await work.session.get(SlaPolicy, pk, with_for_update=True)
+        if row is None or row.is_deleted:
+            raise NotFound("SLA policy not found")
+        row.active = active
+        work.touched(encode_id("SlaPolicy", row.id))
+    return row

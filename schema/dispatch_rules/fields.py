@@ -39,3 +39,7 @@ class DispatchRuleMutations:
     )
     async def create_dispatch_rule(self, info: Info, input: DispatchRuleInput) -> DispatchRule:
         return await setup.create_dispatch_rule(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Turns a dispatch rule on or off (ADMIN, BACK_OFFICE).")
+    async def set_dispatch_rule_active(self, info: Info, id: ID, active: bool) -> DispatchRule:
+        return await setup.set_dispatch_rule_active(info.context, id, active)  # type: ignore[return-value]

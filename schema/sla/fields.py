@@ -43,6 +43,13 @@ class SlaMutations:
         return await policies.create_sla_policy(info.context, input)  # type: ignore[return-value]
 
     @strawberry.mutation(
+        description="Turns a policy on or off for tickets created from now on (ADMIN, "
+        "BACK_OFFICE); running clocks keep their targets."
+    )
+    async def set_sla_policy_active(self, info: Info, id: ID, active: bool) -> SlaPolicy:
+        return await policies.set_sla_policy_active(info.context, id, active)  # type: ignore[return-value]
+
+    @strawberry.mutation(
         description="Pauses the ticket's SLA clock (the assignee or a dispatcher); the "
         "status stays. CONFLICT if it is already on hold."
     )

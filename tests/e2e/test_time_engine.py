@@ -364,6 +364,15 @@ class Scenario:
         assert done["completeReminder"] == {"id": self.reminder["id"], "done": True}
         assert_error(self.first.gql(REMINDERS, None, w.engineer.token), "FORBIDDEN")
 
+        # The job runner's health is on /metrics.
+        exported = "".join(server.http.get("/metrics").text for server in (self.first, self.second))
+        for name in (
+            'aftersales_job_runs_total{job="sla_clock",outcome="ok"}',
+            'aftersales_job_lag_seconds{job="sla_clock"}',
+            'aftersales_job_processed_total{job="auto_close"}',
+        ):
+            assert name in exported, name
+
         # Both processes ran jobs; no job ran twice for one tick.
         runs = self.first.admin(JOB_RUNS, {"first": 100})["jobRuns"]["edges"]
         nodes = [e["node"] for e in runs]
@@ -540,6 +549,13 @@ def automatic_dispatch(scenario: Scenario) -> None:
         pool[0].id,
     ]
     assert {t["dispatchRule"]["id"] for t in got} == {rotating["id"]}
+    # Turned off, the rule dispatches nothing more.
+    off_again = s.admin(
+        "mutation M($id: ID!) { setDispatchRuleActive(id: $id, active: false) { id active } }",
+        {"id": rotating["id"]},
+    )["setDispatchRuleActive"]
+    assert off_again == {"id": rotating["id"], "active": False}
+    assert report(4)["status"] == "NEW"
 
     # Six created at once: the engineer limited to two gets exactly two.
     async def at_once() -> list[dict[str, Any]]:
