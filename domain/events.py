@@ -40,6 +40,7 @@ class EventType(StrEnum):
     OUTING_CANCELLED = "OUTING_CANCELLED"
     # The time engine: holds pause the SLA clock; warnings and breaches are raised by the
     # job runner (staff only); an unanswered close request is confirmed by rule.
+    TICKET_UPDATED = "TICKET_UPDATED"
     TICKET_HELD = "TICKET_HELD"
     TICKET_RESUMED = "TICKET_RESUMED"
     SLA_WARNING = "SLA_WARNING"
@@ -100,6 +101,8 @@ class TicketCheckedIn(TicketState):
     latitude: float
     longitude: float
     note: NotRequired[str]
+    # Set when the phone says it happened earlier (made offline, sent later).
+    occurredAt: NotRequired[str]
 
 
 class TicketCloseRequested(TicketState):
@@ -123,6 +126,12 @@ class PartsMoved(TicketState):
     """Parts used on a ticket, or returned from it: one entry per part."""
 
     parts: list[dict[str, Any]]
+
+
+class TicketUpdated(TicketState):
+    """Staff corrected the ticket: the names of the fields that changed."""
+
+    fields: list[str]
 
 
 class TicketHeld(TicketState):
@@ -189,6 +198,7 @@ SHAPES: dict[EventType, type[Any]] = {
     EventType.OUTING_APPROVED: OutingEvent,
     EventType.OUTING_REJECTED: OutingEvent,
     EventType.OUTING_CANCELLED: OutingEvent,
+    EventType.TICKET_UPDATED: TicketUpdated,
     EventType.TICKET_HELD: TicketHeld,
     EventType.TICKET_RESUMED: TicketResumed,
     EventType.SLA_WARNING: SlaAlert,

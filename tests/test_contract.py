@@ -24,8 +24,6 @@ NOT_YET_BUILT: dict[str, set[str]] = {
         "TicketAttachments",
         "RecordSignature",
         "TicketReport",
-        "UpdateTicket",
-        "CheckInAt",
         "DeviceHistory",
         "SetChargeRates",
         "TicketCharges",

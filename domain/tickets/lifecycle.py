@@ -9,6 +9,7 @@ lost a race learns the current state instead of a permission error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.errors import BadUserInput, Conflict, Forbidden
@@ -55,6 +56,7 @@ class Move(StrEnum):
     USE_PARTS = "USE_PARTS"
     RETURN_PARTS = "RETURN_PARTS"
     HOLD = "HOLD"
+    UPDATE = "UPDATE"
     RESUME = "RESUME"
 
 
@@ -112,6 +114,9 @@ RULES: dict[Move, Rule] = {
     # dispatcher); a hold can end in any open state.
     Move.HOLD: Rule(BEFORE_CLOSE, None, DISPATCHERS | {Role.ENGINEER}, True),
     Move.RESUME: Rule(OPEN, None, DISPATCHERS | {Role.ENGINEER}, True),
+    # Staff correct a ticket's own fields while it is open (severity, description,
+    # contact, device); the status stays.
+    Move.UPDATE: Rule(OPEN, None, DISPATCHERS),
 }
 
 
@@ -200,6 +205,22 @@ def check_coordinates(latitude: float, longitude: float) -> None:
         raise BadUserInput("must be between -90 and 90", field="latitude")
     if not -180 <= longitude <= 180:
         raise BadUserInput("must be between -180 and 180", field="longitude")
+
+
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def check_occurred_at(
+    occurred: datetime, now: datetime, dispatched_at: datetime | None, field: str
+) -> datetime:
+    """When something on site happened, as the phone says (it may have been offline):
+    not in the future, not before the ticket was dispatched."""
+    if occurred > now + CLOCK_SKEW:
+        raise BadUserInput("must not be in the future", field=field)
+    if dispatched_at is not None and occurred < dispatched_at:
+        raise BadUserInput("must not be before the ticket was dispatched", field=field)
+    return occurred
 
 
 def ticket_number(year: int, pk: int) -> str:

@@ -165,12 +165,15 @@ async def end_hold(work: UnitOfWork, ticket: Ticket, now: datetime) -> int:
     return held // 60
 
 
-async def after_move(work: UnitOfWork, ticket: Ticket, move: Move) -> None:
-    """What a ticket's move does to its clock: meets a target, makes the resolution
-    unmet again (a rejected close), or stops the clock (closed, cancelled)."""
+async def after_move(
+    work: UnitOfWork, ticket: Ticket, move: Move, *, at: datetime | None = None
+) -> None:
+    """What a ticket's move does to its clock: meets a target (at `at`, when the move
+    happened earlier than now: a check-in made offline), makes the resolution unmet
+    again (a rejected close), or stops the clock (closed, cancelled)."""
     if move not in MET_BY and move not in UNMET_BY and move not in STOPPED_BY:
         return
-    now = utcnow()
+    now = at or utcnow()
     if move in STOPPED_BY and ticket.hold_since is not None:
         await end_hold(work, ticket, now)
     clock = await work.session.get(TicketSla, ticket.id)
@@ -269,3 +272,37 @@ async def run_sla_clock(services: Services, now: datetime) -> Outcome:
                     break
     total = counts["warnings"] + counts["breaches"]
     return Outcome(total, f"{counts['warnings']} warnings, {counts['breaches']} breaches")
+
+
+async def restart_clock(work: UnitOfWork, ticket: Ticket, customer: Customer) -> None:
+    """The ticket's severity changed: the policy is chosen again. The clock keeps its
+    start, the time on hold, the targets already met and the breaches already raised
+    (facts); the targets of the new policy get new deadlines, and an unmet target may
+    warn again. No policy for the new severity: no clock."""
+    session = work.session
+    old = await session.get(TicketSla, ticket.id)
+    if old is not None:
+        await session.delete(old)
+        await session.flush()
+    clock = await start_clock(work, ticket, customer)
+    if clock is None or old is None:
+        return
+    clock.paused_seconds = old.paused_seconds
+    clock.paused_business_seconds = old.paused_business_seconds
+    clock.stopped_at = old.stopped_at
+    for target in SlaTarget:
+        if _get(clock, target, "minutes") is None:
+            continue
+        met = _get(old, target, "met_at")
+        if met is not None:
+            _set(clock, target, "met_at", met)
+            _set(
+                clock,
+                target,
+                "due_at",
+                _get(old, target, "due_at") or _get(clock, target, "due_at"),
+            )
+        if _get(old, target, "breached"):
+            _set(clock, target, "breached", True)
+    await set_deadlines(work, clock)
+    refresh_state(clock)

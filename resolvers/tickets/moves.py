@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import BadUserInput, Conflict, NotFound
@@ -47,6 +48,9 @@ class Change:
     customer: Customer
     plan: Plan
     actor: Actor
+    # When the move happened, if not now (a check-in made offline): what it meets of
+    # the ticket's SLA counts from then.
+    occurred_at: datetime | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -126,7 +130,7 @@ async def move_ticket(
             row.updated_at = utcnow()
             try:
                 await apply(change)
-                await after_move(work, row, move)
+                await after_move(work, row, move, at=change.occurred_at)
                 await session.flush()
             except ChangedMeanwhile:
                 # The compare-and-swap UPDATE matched no row: someone else changed it first.

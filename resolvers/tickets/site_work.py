@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 from domain import validation
 from domain.errors import BadUserInput
 from domain.events import EventType
 from domain.tickets.lifecycle import (
     Move,
     check_coordinates,
+    check_occurred_at,
 )
 from persistence.models import CheckIn, WorkRecord
 from persistence.types import utcnow
@@ -29,18 +33,26 @@ async def check_in(
     note: str | None,
     expected_version: int | None,
     idempotency_key: str | None,
+    occurred_at: datetime | None = None,
 ) -> Any:
+    """`occurred_at`: when it happened, for a check-in made offline and sent later (the
+    server keeps its own receipt time as `createdAt`)."""
     check_coordinates(latitude, longitude)
     cleaned = validation.optional_text(note, "note", max_length=2000)
+    claimed = validation.optional_aware_time(occurred_at, "occurredAt")
 
     async def apply(change: Change) -> None:
         row, now = change.ticket, utcnow()
-        row.started_at = row.started_at or now
+        at = now
+        if claimed is not None:
+            at = check_occurred_at(claimed, now, row.dispatched_at, "occurredAt")
+            change.occurred_at = at
+        row.started_at = min(row.started_at, at) if row.started_at else at
         change.session.add(
             CheckIn(
                 ticket_id=row.id,
                 engineer_id=change.actor.user_id,
-                at=now,
+                at=at,
                 latitude=latitude,
                 longitude=longitude,
                 note=cleaned,
@@ -55,6 +67,7 @@ async def check_in(
             latitude=latitude,
             longitude=longitude,
             note=cleaned,
+            occurredAt=at.isoformat() if claimed is not None else None,
         )
 
     return await move_ticket(
@@ -83,6 +96,12 @@ async def add_work_record(
         raise BadUserInput("must not be before startedAt", field="endedAt")
 
     async def apply(change: Change) -> None:
+        # Recorded after the fact, possibly offline: never in the future. (Not bound
+        # by the dispatch: work of an engineer the ticket was later taken from stays
+        # recordable.)
+        now = utcnow()
+        check_occurred_at(started_at, now, None, "startedAt")
+        check_occurred_at(ended_at, now, None, "endedAt")
         record = WorkRecord(
             ticket_id=change.ticket.id,
             engineer_id=change.actor.user_id,

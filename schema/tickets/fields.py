@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry import ID
 
 from domain.roles import Role as DomainRole
 from domain.tickets.lifecycle import TicketKind as DomainKind
 from resolvers.context import Info
-from resolvers.tickets import closing, creation, dispatching, kind_restrictions, reads, site_work
+from resolvers.tickets import (
+    closing,
+    corrections,
+    creation,
+    dispatching,
+    kind_restrictions,
+    reads,
+    site_work,
+)
 from schema.accounts.types import Role
 from schema.pagination import Connection
 from schema.tickets.inputs import (
@@ -16,6 +26,7 @@ from schema.tickets.inputs import (
     RatingInput,
     TicketFilter,
     TicketKind,
+    UpdateTicketInput,
     WorkRecordInput,
 )
 from schema.tickets.types import KindRestriction, Ticket
@@ -87,7 +98,11 @@ class TicketMutations:
             info.context, id, reason, expected_version, idempotency_key
         )
 
-    @strawberry.mutation(description="On site: the first check-in starts the work.")
+    @strawberry.mutation(
+        description="On site: the first check-in starts the work. `occurredAt`: when it "
+        "happened, for a check-in made offline (not in the future, not before the "
+        "dispatch); the server keeps its receipt time as the check-in's createdAt."
+    )
     async def check_in(
         self,
         info: Info,
@@ -97,9 +112,17 @@ class TicketMutations:
         note: str | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> Ticket:
         return await site_work.check_in(
-            info.context, ticket_id, latitude, longitude, note, expected_version, idempotency_key
+            info.context,
+            ticket_id,
+            latitude,
+            longitude,
+            note,
+            expected_version,
+            idempotency_key,
+            occurred_at,
         )
 
     @strawberry.mutation
@@ -165,6 +188,16 @@ class TicketMutations:
         self, info: Info, id: ID, reason: str, expected_version: int | None = None
     ) -> Ticket:
         return await closing.cancel_ticket(info.context, id, reason, expected_version)
+
+    @strawberry.mutation(
+        description="Staff correct an open ticket (severity, description, contact, "
+        "device): a new version and TICKET_UPDATED naming the fields; a new severity "
+        "chooses the SLA policy again (met targets and breaches stay)."
+    )
+    async def update_ticket(
+        self, info: Info, id: ID, input: UpdateTicketInput, expected_version: int | None = None
+    ) -> Ticket:
+        return await corrections.update_ticket(info.context, id, input, expected_version)
 
     @strawberry.mutation
     async def set_remote_diagnosis(

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import UNSET
 
 from domain.tickets.lifecycle import TicketKind as DomainKind
 from domain.tickets.lifecycle import TicketSource as DomainSource
@@ -84,3 +85,14 @@ class TicketFilter:
 class NotificationScope(StrEnum):
     ALL = "ALL"
     UNHANDLED = "UNHANDLED"
+
+
+@strawberry.input(description="Fields left out keep their value.")
+class UpdateTicketInput:
+    severity: int | None = UNSET
+    description: str | None = UNSET
+    contact_name: str | None = UNSET
+    contact_phone: str | None = UNSET
+    device_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A device of the ticket's customer; null: none."
+    )

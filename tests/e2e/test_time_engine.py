@@ -75,6 +75,12 @@ mutation M($id: ID!, $expectedVersion: Int) {
 JOB_RUNS = """
 query Q($first: Int) { jobRuns(first: $first) { edges { node {
   job startedAt finishedAt ok processed detail process dueAt } } } }"""
+UPDATE = """
+mutation M($id: ID!, $input: UpdateTicketInput!, $expectedVersion: Int) {
+  updateTicket(id: $id, input: $input, expectedVersion: $expectedVersion) {
+    id version severity description
+  }
+}"""
 DUE = """
 query Q($first: Int, $before: Date) {
   maintenanceDue(first: $first, before: $before) {
@@ -279,6 +285,22 @@ class Scenario:
         assert acked["breached"] == []
         assert acked["state"] == "AT_RISK"
 
+        assert self.sla(self.no_policy)["sla"] is None
+        # Corrected to severity 1, it gets that policy's clock, counted from its creation;
+        # corrected back, no policy applies and it has none.
+        raised = self.second.data(
+            UPDATE, {"id": self.no_policy["id"], "input": {"severity": 1}}, w.dispatcher.token
+        )["updateTicket"]
+        assert raised["severity"] == 1
+        now_sla = self.sla(self.no_policy)
+        assert now_sla["sla"]["policy"]["id"] == self.policy["id"]
+        created = datetime.fromisoformat(self.no_policy["createdAt"])
+        due = datetime.fromisoformat(now_sla["sla"]["responseDueAt"])
+        assert abs((due - created).total_seconds() - 60) < 1, (created, due)
+        assert [h["type"] for h in now_sla["history"]][-1] == "TICKET_UPDATED"
+        self.second.data(
+            UPDATE, {"id": self.no_policy["id"], "input": {"severity": 3}}, w.dispatcher.token
+        )
         assert self.sla(self.no_policy)["sla"] is None
 
         # Confirmed by rule, after a reminder to the customer at half the time.

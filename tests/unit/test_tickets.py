@@ -88,6 +88,15 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "ACCEPTED": "ACCEPTED",
         "IN_PROGRESS": "IN_PROGRESS",
     },
+    # Staff correct an open ticket's fields; the status stays.
+    "UPDATE": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
+        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
+    },
     # A hold may end in any open state (it may have outlived the work).
     "RESUME": {
         "NEW": "NEW",
@@ -123,6 +132,7 @@ WHO: dict[str, set[str]] = {
     # "holds are for the assignee and dispatchers" (time.graphql)
     "HOLD": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
     "RESUME": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
+    "UPDATE": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
 }
 
 # Moves only the engineer the ticket is assigned to may make.

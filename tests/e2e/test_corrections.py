@@ -1,0 +1,145 @@
+"""Corrections, as the office and a phone would make them.
+
+* Staff correct a ticket (updateTicket), as a dispatcher would from the board: a new
+  version and TICKET_UPDATED naming the fields; partial (fields left out keep their
+  value); refused to others, on stale versions, on finished tickets and for a device of
+  another customer, changing nothing then.
+* A check-in made offline carries the time it happened (occurredAt), bounded by now
+  and the dispatch; the server keeps its receipt time.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from . import records_helpers as rh
+from .client import Server, assert_error
+from .ticket_helpers import TicketWorld, get_ticket, move_ok
+
+UPDATE = """
+mutation M($id: ID!, $input: UpdateTicketInput!, $expectedVersion: Int) {
+  updateTicket(id: $id, input: $input, expectedVersion: $expectedVersion) {
+    id version severity description contactName contactPhone device { id }
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def world(server: Server) -> TicketWorld:
+    return TicketWorld.build(server)
+
+
+def update(
+    world: TicketWorld, ticket: dict[str, Any], token: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    variables: dict[str, Any] = {"id": ticket["id"], "input": fields}
+    if "expectedVersion" in fields:
+        variables["expectedVersion"] = fields.pop("expectedVersion")
+    return world.server.gql(UPDATE, variables, token or world.dispatcher.token)
+
+
+def test_a_dispatcher_corrects_a_ticket(world: TicketWorld) -> None:
+    ticket = world.advance(world.new_ticket(severity=3, contact_name="Wang"), "ACCEPTED")
+    other_device = rh.register_device(world.server, world.customer["id"])
+    answer = update(
+        world,
+        ticket,
+        severity=1,
+        description="spindle seized, line stopped",
+        contactPhone="+86 512 5555 0199",
+        deviceId=other_device["id"],
+        expectedVersion=ticket["version"],
+    )
+    corrected = answer["data"]["updateTicket"]
+    assert corrected["version"] == ticket["version"] + 1
+    assert corrected["severity"] == 1
+    assert corrected["description"] == "spindle seized, line stopped"
+    assert corrected["contactName"] == "Wang"  # left out: kept
+    assert corrected["contactPhone"] == "+86 512 5555 0199"
+    assert corrected["device"]["id"] == other_device["id"]
+    history = get_ticket(world.server, world.dispatcher.token, ticket["id"])["history"]
+    assert history[-1]["type"] == "TICKET_UPDATED"
+    assert history[-1]["data"]["fields"] == [
+        "severity",
+        "description",
+        "contactPhone",
+        "deviceId",
+    ]
+    # The engineer and the customer see the corrected ticket.
+    seen = get_ticket(world.server, world.customer_user.token, ticket["id"])
+    assert seen["severity"] == 1 and seen["version"] == corrected["version"]
+
+
+def test_refusals_change_nothing(world: TicketWorld) -> None:
+    ticket = world.advance(world.new_ticket(severity=2), "DISPATCHED")
+    foreign = rh.register_device(world.server, rh.create_customer(world.server)["id"])
+    cases = [
+        (update(world, ticket, world.engineer.token, severity=1), "FORBIDDEN"),
+        (update(world, ticket, world.customer_user.token, description="x"), "FORBIDDEN"),
+        (update(world, ticket, severity=1, expectedVersion=ticket["version"] + 5), "CONFLICT"),
+        (update(world, ticket, severity=7), "BAD_USER_INPUT"),
+        (update(world, ticket, severity=None), "BAD_USER_INPUT"),
+        (update(world, ticket, description="  "), "BAD_USER_INPUT"),
+        (update(world, ticket), "BAD_USER_INPUT"),
+        (update(world, ticket, severity=2), "BAD_USER_INPUT"),  # nothing would change
+        (update(world, ticket, deviceId=foreign["id"]), "NOT_FOUND"),
+    ]
+    for answer, code in cases:
+        assert_error(answer, code)
+    after = get_ticket(world.server, world.dispatcher.token, ticket["id"])
+    assert (after["version"], after["severity"]) == (ticket["version"], 2)
+    # An engineer it is not assigned to does not even see it.
+    assert_error(update(world, ticket, world.engineer2.token, severity=1), "NOT_FOUND")
+    closed = world.advance(world.new_ticket(), "CLOSED")
+    assert_error(update(world, closed, severity=1), "CONFLICT")
+    cancelled = move_ok(world.server, world.dispatcher.token, "cancelTicket", ticket["id"])
+    assert_error(update(world, cancelled, severity=1), "CONFLICT")
+
+
+CHECK_IN_AT = """
+mutation M($ticketId: ID!, $latitude: Float!, $longitude: Float!, $occurredAt: DateTime,
+           $idempotencyKey: String) {
+  checkIn(ticketId: $ticketId, latitude: $latitude, longitude: $longitude,
+          occurredAt: $occurredAt, idempotencyKey: $idempotencyKey) {
+    id status version startedAt checkIns { at createdAt }
+  }
+}"""
+
+
+def test_a_check_in_made_offline_keeps_the_time_it_happened(world: TicketWorld) -> None:
+    ticket = world.advance(world.new_ticket(), "ACCEPTED")
+    dispatched = datetime.fromisoformat(ticket["dispatchedAt"])
+    time.sleep(1.5)  # the phone was offline on site; the check-in arrives later
+
+    def check_in(occurred: datetime | str, key: str | None = None) -> dict[str, Any]:
+        stamp = occurred if isinstance(occurred, str) else occurred.isoformat()
+        variables = {
+            "ticketId": ticket["id"],
+            "latitude": 31.3,
+            "longitude": 120.6,
+            "occurredAt": stamp,
+            "idempotencyKey": key,
+        }
+        return world.server.gql(CHECK_IN_AT, variables, world.engineer.token)
+
+    for refused, why in (
+        (datetime.now(UTC) + timedelta(hours=1), "in the future"),
+        (dispatched - timedelta(minutes=5), "before the dispatch"),
+        ("2026-12-01T10:00:00", "no offset"),
+    ):
+        error = assert_error(check_in(refused), "BAD_USER_INPUT", field="occurredAt")
+        assert error, why
+    occurred = dispatched + timedelta(milliseconds=500)
+    first = check_in(occurred, key="offline-1")["data"]["checkIn"]
+    assert first["status"] == "IN_PROGRESS"
+    (made,) = first["checkIns"]
+    assert datetime.fromisoformat(made["at"]) == occurred
+    assert datetime.fromisoformat(made["createdAt"]) >= occurred + timedelta(seconds=1)
+    assert datetime.fromisoformat(first["startedAt"]) == occurred
+    # The phone retries with the same key: the first answer, nothing more.
+    again = check_in(occurred, key="offline-1")["data"]["checkIn"]
+    assert again["version"] == first["version"] and len(again["checkIns"]) == 1
