@@ -144,6 +144,7 @@ def tickets_listed(
     assignee_id: int | None = None,
     search: str | None = None,
     sla_states: Iterable[str] = (),
+    device_id: int | None = None,
 ) -> Select[Any]:
     """The tickets a reader may see (scoped as `tickets_in_scope`), filtered."""
     stmt = tickets_in_scope(select(Ticket), actor, kinds)
@@ -157,11 +158,17 @@ def tickets_listed(
         stmt = stmt.where(Ticket.customer_id == customer_id)
     if assignee_id is not None:
         stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    if device_id is not None:
+        stmt = stmt.where(Ticket.device_id == device_id)
     if sla_states := list(sla_states):
         clocks = select(TicketSla.ticket_id).where(TicketSla.state.in_(sla_states))
         stmt = stmt.where(Ticket.id.in_(clocks))
     clause = search_clause(search, Ticket.number, Ticket.description, Ticket.contact_name)
-    return stmt if clause is None else stmt.where(clause)
+    if clause is None:
+        return stmt
+    # The customer's name too (the row rules above still decide which tickets show).
+    by_customer = search_clause(search, Customer.name)
+    return stmt.where(or_(clause, Ticket.customer_id.in_(select(Customer.id).where(by_customer))))
 
 
 async def set_ticket_number(session: AsyncSession, row: Ticket, number: str) -> None:

@@ -56,7 +56,17 @@ async def tickets(
         assignee_id=decode_optional_id(filter.assignee_id, "User", field="filter.assigneeId"),
         search=validation.search_term(filter.search),
         sla_states=sla_filter(actor, filter.sla_state),
+        device_id=decode_optional_id(filter.device_id, "Device", field="filter.deviceId"),
     )
+    return await paginate(ctx, stmt, Ticket.id, first=first, after=after, newest_first=True)
+
+
+async def device_tickets(
+    ctx: Context, device_pk: int, first: int | None, after: str | None
+) -> Connection[Ticket]:
+    """A device's service history as the reader may see it, newest first."""
+    actor = ctx.authenticated
+    stmt = ticket_rows.tickets_listed(actor, actor_kinds(actor), device_id=device_pk)
     return await paginate(ctx, stmt, Ticket.id, first=first, after=after, newest_first=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -15,9 +16,14 @@ from domain.access import (
 from domain.assets.warranty import under_warranty as covered
 from resolvers import visibility
 from resolvers.context import Info
+from resolvers.tickets import reads
 from schema.directory.types import Customer
+from schema.pagination import Connection
 from schema.rules import ReadRule
 from schema.tracking import Tracked
+
+if TYPE_CHECKING:
+    from schema.tickets.types import Ticket
 
 
 @strawberry.type
@@ -40,6 +46,8 @@ class Device(Tracked):
                 "last_maintained_on",
                 "customer",
                 "under_warranty",
+                "maintenance_due_on",
+                "tickets",
                 *TRACKING,
             ),
             OFFICE_ONLY: ("purchase_price",),
@@ -65,6 +73,19 @@ class Device(Tracked):
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
         return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+
+    maintenance_due_on: date | None = strawberry.field(
+        description="When its next maintenance falls due (interval after the last one, "
+        "or after installation)."
+    )
+
+    @strawberry.field(
+        description="Its service history: the tickets on it the reader may see, newest first."
+    )
+    async def tickets(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Ticket, strawberry.lazy("schema.tickets.types")]]:
+        return await reads.device_tickets(info.context, self.id, first, after)  # type: ignore[attr-defined, return-value]
 
     @strawberry.field(description="Under warranty today (warranty end not yet passed).")
     def under_warranty(self) -> bool:

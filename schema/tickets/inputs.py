@@ -70,8 +70,9 @@ class TicketFilter:
     customer_id: strawberry.ID | None = None
     assignee_id: strawberry.ID | None = None
     search: str | None = strawberry.field(
-        default=None, description="In number, description, contact name."
+        default=None, description="In number, description, contact name, customer name."
     )
+    device_id: strawberry.ID | None = None
     sla_state: list[Annotated[SlaState, strawberry.lazy("schema.sla.inputs")]] | None = (
         strawberry.field(
             default=None,

@@ -143,3 +143,49 @@ def test_a_check_in_made_offline_keeps_the_time_it_happened(world: TicketWorld) 
     # The phone retries with the same key: the first answer, nothing more.
     again = check_in(occurred, key="offline-1")["data"]["checkIn"]
     assert again["version"] == first["version"] and len(again["checkIns"]) == 1
+
+
+DEVICE_TICKETS = """
+query Q($id: ID!, $first: Int) {
+  device(id: $id) {
+    id maintenanceDueOn
+    tickets(first: $first) { totalCount edges { node { id number kind status } } }
+  }
+}"""
+FILTERED = """
+query Q($filter: TicketFilter) { tickets(first: 50, filter: $filter) { totalCount nodes { id } } }"""
+
+
+def test_a_devices_service_history(world: TicketWorld) -> None:
+    s = world.server
+    device = rh.register_device(
+        s, world.customer["id"], installedOn="2026-01-10", maintenanceIntervalDays=90
+    )
+    older = world.new_ticket(device_id=device["id"])
+    newer = world.advance(world.new_ticket("MAINTENANCE", device_id=device["id"]), "DISPATCHED")
+    world.new_ticket()  # on the world's other device
+    history = s.data(DEVICE_TICKETS, {"id": device["id"], "first": 10}, world.dispatcher.token)
+    got = history["device"]
+    assert got["maintenanceDueOn"] == "2026-04-10"
+    assert got["tickets"]["totalCount"] == 2
+    assert [e["node"]["id"] for e in got["tickets"]["edges"]] == [newer["id"], older["id"]]
+    # The customer sees its device's history; the engineer only what is assigned to it.
+    theirs = s.data(DEVICE_TICKETS, {"id": device["id"]}, world.customer_user.token)
+    assert theirs["device"]["tickets"]["totalCount"] == 2
+    engineers = s.data(DEVICE_TICKETS, {"id": device["id"]}, world.engineer.token)
+    assert [e["node"]["id"] for e in engineers["device"]["tickets"]["edges"]] == [newer["id"]]
+    # TicketFilter.deviceId, and the search finds a ticket by its customer's name.
+    by_device = s.data(FILTERED, {"filter": {"deviceId": device["id"]}}, world.dispatcher.token)
+    assert {n["id"] for n in by_device["tickets"]["nodes"]} == {older["id"], newer["id"]}
+    name = world.customer["name"]
+    by_name = s.data(
+        FILTERED,
+        {"filter": {"search": name[-6:], "deviceId": device["id"]}},
+        world.dispatcher.token,
+    )
+    assert by_name["tickets"]["totalCount"] == 2
+    assert_error(
+        s.gql(FILTERED, {"filter": {"deviceId": "not-an-id"}}, world.dispatcher.token),
+        "BAD_USER_INPUT",
+        field="filter.deviceId",
+    )
