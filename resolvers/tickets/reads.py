@@ -64,8 +64,9 @@ async def tickets(
 async def device_tickets(
     ctx: Context, device_pk: int, first: int | None, after: str | None
 ) -> Connection[Ticket]:
-    """A device's service history as the reader may see it, newest first."""
-    actor = ctx.authenticated
+    """A device's service history as the reader may see it, newest first (the reader:
+    who is authenticated, or whom a `login` in this request signed in)."""
+    actor = ctx.reader or ctx.authenticated
     stmt = ticket_rows.tickets_listed(actor, actor_kinds(actor), device_id=device_pk)
     return await paginate(ctx, stmt, Ticket.id, first=first, after=after, newest_first=True)
 

@@ -165,6 +165,13 @@ async def the_time_engine(world: World) -> None:
         input={"kind": "REPAIR", "customerId": ids["C2"], "severity": 4, "description": "hum"},
     )
     tid = ticket["id"]
+    await mutate(
+        w,
+        "cs",
+        "updateTicket(id: $id, input: $input)",
+        id=tid,
+        input={"description": "hum, louder", "contactName": "Ms Zhao"},
+    )
     await mutate(w, "cs", "holdTicket(id: $id, reason: $reason)", id=tid, reason="WAITING_PARTS")
     await mutate(w, "cs", "resumeTicket(id: $id)", id=tid)
     now = utcnow()
