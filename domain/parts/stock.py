@@ -75,6 +75,16 @@ def alarm_change(
     return None
 
 
+def purchase_price(receipts: Sequence[tuple[Decimal, int]]) -> Decimal:
+    """One purchase's unit price from its receipts (unit cost, quantity): an order
+    received in several deliveries is one purchase at its price; should its lines
+    differ in price, the price is weighted by quantity (not rounded here)."""
+    quantity = sum(q for _, q in receipts)
+    if quantity <= 0:
+        raise ValueError("a purchase receives something")
+    return sum((cost * q for cost, q in receipts), Decimal(0)) / quantity
+
+
 def average_purchase_price(latest_first: Sequence[Decimal]) -> Decimal | None:
     """The mean of the last three purchase unit prices (fewer if there were fewer)."""
     prices = list(latest_first[:PURCHASES_AVERAGED])

@@ -23,7 +23,8 @@ from persistence.types import UTCDateTime, utcnow
 
 class Part(Tracked, Base):
     """A spare part. `on_hand` is the warehouse stock, changed only by stock movements;
-    `average_purchase_price` is the mean of the last three receipts' unit costs."""
+    `average_purchase_price` is the mean of the last three purchases' unit prices (an
+    order received in several deliveries is one purchase)."""
 
     __tablename__ = "parts"
     __table_args__ = (

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.parts.stock import MovementKind
@@ -95,19 +95,36 @@ async def locked_holding(
     return await session.scalar(stmt)
 
 
-async def latest_receipt_costs(session: AsyncSession, part_pk: int, count: int) -> list[Decimal]:
-    """The unit costs of the part's last `count` receipts that give one, newest first."""
-    stmt = (
-        select(StockMovement.unit_cost)
-        .where(
-            StockMovement.part_id == part_pk,
-            StockMovement.kind == MovementKind.RECEIPT.value,
-            StockMovement.unit_cost.is_not(None),
-        )
-        .order_by(StockMovement.id.desc())
+async def latest_purchases(
+    session: AsyncSession, part_pk: int, count: int
+) -> list[list[tuple[Decimal, int]]]:
+    """The part's last `count` purchases, newest first, each as its receipts (unit
+    cost, quantity). A purchase is a purchase order, however many deliveries it came
+    in; a receipt without an order is a purchase of its own. Two statements: which
+    purchases (integers only), then their receipts (money stays Decimal)."""
+    receipts = (
+        StockMovement.part_id == part_pk,
+        StockMovement.kind == MovementKind.RECEIPT.value,
+        StockMovement.unit_cost.is_not(None),
+    )
+    purchase = func.coalesce(StockMovement.purchase_order_id, -StockMovement.id)
+    keys_stmt = (
+        select(purchase, func.max(StockMovement.id))
+        .where(*receipts)
+        .group_by(purchase)
+        .order_by(func.max(StockMovement.id).desc())
         .limit(count)
     )
-    return [Decimal(cost) for cost in (await session.scalars(stmt)).all()]
+    keys = [int(key) for key, _ in (await session.execute(keys_stmt)).all()]
+    if not keys:
+        return []
+    rows_stmt = select(purchase, StockMovement.unit_cost, StockMovement.quantity).where(
+        *receipts, purchase.in_(keys)
+    )
+    grouped: dict[int, list[tuple[Decimal, int]]] = {key: [] for key in keys}
+    for key, cost, quantity in (await session.execute(rows_stmt)).all():
+        grouped[int(key)].append((Decimal(cost), int(quantity)))
+    return [grouped[key] for key in keys]
 
 
 async def ticket_part_lines(

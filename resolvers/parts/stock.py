@@ -140,8 +140,10 @@ async def move(
 
 
 async def _update_average(work: UnitOfWork, part: Part) -> None:
-    latest = await part_rows.latest_receipt_costs(work.session, part.id, rules.PURCHASES_AVERAGED)
-    part.average_purchase_price = rules.average_purchase_price(latest)
+    purchases = await part_rows.latest_purchases(work.session, part.id, rules.PURCHASES_AVERAGED)
+    part.average_purchase_price = rules.average_purchase_price(
+        [rules.purchase_price(receipts) for receipts in purchases]
+    )
 
 
 async def sync_alarm(

@@ -74,7 +74,8 @@ class Part(Tracked):
         description="The lowest selling price. Staff only (null for others)."
     )
     average_purchase_price: Decimal | None = strawberry.field(
-        description="Mean unit cost of the last three receipts. The office only."
+        description="Mean unit price of the last three purchases (an order received in "
+        "several deliveries is one purchase). The office only."
     )
 
     @strawberry.field(

@@ -269,7 +269,7 @@ def test_the_full_path_from_draft_to_received(
     assert_error(cancel(server, bo.token, order["id"]), CONFLICT)
 
 
-def test_the_average_purchase_price_follows_the_last_three_receipts(
+def test_the_average_purchase_price_follows_the_last_three_purchases(
     server: Server, world: TicketWorld, back_office2: UserHandle
 ) -> None:
     # Opening stock (an adjustment) is not a purchase: it does not count.
@@ -288,9 +288,11 @@ def test_the_average_purchase_price_follows_the_last_three_receipts(
     assert ph.get_part(server, world.engineer.token, part["id"])["averagePurchasePrice"] is None
 
 
-def test_two_receipts_on_one_line_count_as_two_purchases(
+def test_an_order_received_in_several_deliveries_is_one_purchase(
     server: Server, world: TicketWorld, back_office2: UserHandle
 ) -> None:
+    """The last three *purchases* (004 §三.3.2): an order received in parts is one
+    purchase, at its price, however many deliveries it came in."""
     part = ph.create_part(server)
     first = issued(server, world, back_office2, [(part["id"], 4, "30")])
     second = issued(server, world, back_office2, [(part["id"], 9, "90")])
@@ -298,9 +300,14 @@ def test_two_receipts_on_one_line_count_as_two_purchases(
     receive_ok(server, world.back_office.token, second["id"], [(part["id"], 3)])
     receive_ok(server, world.back_office.token, second["id"], [(part["id"], 3)])
     found = ph.get_part(server, None, part["id"])
-    assert money(found["averagePurchasePrice"]) == Decimal("70.00")  # 30, 90, 90
+    assert money(found["averagePurchasePrice"]) == Decimal("60.00")  # 30, 90
     receive_ok(server, world.back_office.token, second["id"], [(part["id"], 3)])
-    assert money(ph.get_part(server, None, part["id"])["averagePurchasePrice"]) == Decimal("90.00")
+    assert money(ph.get_part(server, None, part["id"])["averagePurchasePrice"]) == Decimal("60.00")
+    third = issued(server, world, back_office2, [(part["id"], 1, "40")])
+    receive_ok(server, world.back_office.token, third["id"], [(part["id"], 1)])
+    assert money(ph.get_part(server, None, part["id"])["averagePurchasePrice"]) == Decimal(
+        "53.33"
+    )  # 30, 90, 40
 
 
 # -- receipts ------------------------------------------------------------------------------
