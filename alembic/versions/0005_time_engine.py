@@ -4,7 +4,8 @@ Revision ID: 0005_time_engine
 Revises: 0004_login_throttles
 Create Date: 2026-12-01 04:14:12.091687
 
-Adds business calendars and SLA policies, each ticket's SLA clock and its breaches,
+Also: idempotency keys may name the record a retry gets back (outing requests, expense
+claims). Adds business calendars and SLA policies, each ticket's SLA clock and its breaches,
 engineers' dispatch profiles and dispatch rules, reminders, the service-wide settings
 of automation and the job runs. Seeds the default calendar (China: Monday to Friday
 08:30-17:30 in Asia/Shanghai, public holidays and make-up working days from the
@@ -301,6 +302,10 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_ticket_slas_state"), ["state"], unique=False)
 
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("record_type", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("record_id", sa.Integer(), nullable=True))
+
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("maintenance_due_on", sa.Date(), nullable=True))
         batch_op.create_index(
@@ -449,6 +454,10 @@ def downgrade() -> None:
         batch_op.drop_column("close_reminded_at")
         batch_op.drop_column("confirmed_by_rule")
         batch_op.drop_column("dispatch_rule_id")
+
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_column("record_id")
+        batch_op.drop_column("record_type")
 
     with op.batch_alter_table("devices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_devices_maintenance_due_on"))

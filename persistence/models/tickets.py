@@ -126,6 +126,10 @@ class IdempotencyKey(Base):
     operation: Mapped[str] = mapped_column(String(50))
     ticket_id: Mapped[int] = mapped_column(Integer)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # For a mutation whose result is another record of the ticket (an outing request,
+    # an expense claim): that record, returned again to a retry.
+    record_type: Mapped[str | None] = mapped_column(String(40))
+    record_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain import policy, validation
-from domain.errors import NotFound
+from domain.errors import BadUserInput, NotFound
 from domain.notifications.kinds import NotificationKind
 from domain.outings import requests as rules
 from domain.outings.requests import ExpenseMove, ExpenseStatus, OutingStatus
@@ -23,12 +23,19 @@ from resolvers.ids import decode_id, encode_id
 from resolvers.notifications.notices import notify, settle
 from resolvers.outings.requests import APPROVERS, MAX_NOTE
 from resolvers.records import get_for_update
+from resolvers.tickets.idempotency import (
+    check_key,
+    idempotent_record,
+    remember_record,
+    stored_record,
+)
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from domain.roles import Actor
     from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Context
 
@@ -66,17 +73,54 @@ async def _tell(
 
 
 async def claim_expense(
-    ctx: Context, expense_id: str, amount: Decimal, receipt: str, note: str | None
+    ctx: Context,
+    expense_id: str,
+    amount: Decimal,
+    receipt: str,
+    note: str | None,
+    idempotency_key: str | None = None,
 ) -> OutingExpense:
+    """A retry with the same `idempotency_key` (a phone that lost the answer) gets the
+    first claim back and changes nothing more."""
     actor = await ctx.actor()
     policy.require(actor, Action.EXPENSE_CLAIM)
     claimed = rules.amount(amount, "amount")
     cleaned_receipt = validation.text(receipt, "receipt", max_length=MAX_RECEIPT)
     cleaned_note = validation.optional_text(note, "note", max_length=MAX_NOTE)
+    key = check_key(idempotency_key)
+
+    async def attempt() -> OutingExpense:
+        return await _claim(ctx, actor, key, expense_id, claimed, cleaned_receipt, cleaned_note)
+
+    return await idempotent_record(  # type: ignore[no-any-return]
+        ctx, actor, key, "claimExpense", OutingExpense, attempt
+    )
+
+
+async def _claim(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    expense_id: str,
+    claimed: Decimal,
+    cleaned_receipt: str,
+    cleaned_note: str | None,
+) -> OutingExpense:
     async with ctx.write("claimExpense", actor=actor) as work:
         row, request = await _lock_expense(work.session, expense_id)
         if request.engineer_id != actor.user_id:
             raise NotFound("expense not found", field="expenseId")
+        # Under the expense's lock: a concurrent retry waits for the first, then finds it.
+        if key and (
+            pk := await stored_record(work.session, actor, key, "claimExpense", "OutingExpense")
+        ):
+            if pk != row.id:
+                raise BadUserInput(
+                    "was already used for another expense; use a new key",
+                    field="idempotencyKey",
+                )
+            ctx.wrote(encode_id("OutingExpense", row.id))
+            return row
         rules.check_claimable(OutingStatus(request.status))
         row.status = rules.expense_move(ExpenseMove.CLAIM, ExpenseStatus(row.status)).value
         row.claimed_amount, row.receipt, row.claimed_at = claimed, cleaned_receipt, utcnow()
@@ -97,6 +141,10 @@ async def claim_expense(
             message,
             outing_request_id=request.id,
         )
+        if key:
+            await remember_record(
+                work, actor, key, "claimExpense", request.ticket_id, "OutingExpense", row.id
+            )
     return row
 
 

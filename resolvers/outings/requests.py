@@ -11,7 +11,7 @@ meanwhile. Such an event does not bump the ticket's version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain import policy, validation
 from domain.errors import NotFound
@@ -43,6 +43,12 @@ from resolvers.parts.lines import asked_lines
 from resolvers.parts.stock import lock_parts, move
 from resolvers.records import get_for_update
 from resolvers.tickets.events import emit_ticket_event
+from resolvers.tickets.idempotency import (
+    check_key,
+    idempotent_record,
+    remember_record,
+    stored_record,
+)
 from resolvers.tickets.reads import view_of
 
 if TYPE_CHECKING:
@@ -156,9 +162,37 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
     expenses = _expense_lines(data.expenses)
     rules.check_lines(len(parts), len(expenses))
     note = validation.optional_text(data.note, "note", max_length=MAX_NOTE)
+    key = check_key(data.idempotency_key)
+    return await idempotent_record(  # type: ignore[no-any-return]
+        ctx,
+        actor,
+        key,
+        "createOutingRequest",
+        OutingRequest,
+        lambda: _create_outing_request(ctx, actor, key, ticket_pk, parts, expenses, note),
+    )
+
+
+async def _create_outing_request(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    ticket_pk: int,
+    parts: Any,
+    expenses: Any,
+    note: str | None,
+) -> OutingRequest:
     async with ctx.write("createOutingRequest", actor=actor) as work:
         session = work.session
         ticket, customer = await lock_ticket(session, ticket_pk)
+        # Looked up under the ticket's lock: a concurrent retry waits for the first.
+        if key and (
+            pk := await stored_record(session, actor, key, "createOutingRequest", "OutingRequest")
+        ):
+            replay = await session.get(OutingRequest, pk)
+            assert replay is not None
+            ctx.wrote(encode_id("OutingRequest", replay.id))
+            return replay
         # Only the engineer the ticket is assigned to sees it, so only they may ask.
         if not can_see(actor, view_of(ticket, customer), actor_kinds(actor)):
             raise NotFound("ticket not found", field="ticketId")
@@ -205,6 +239,10 @@ async def create_outing_request(ctx: Context, data: OutingRequestInput) -> Outin
         emit_ticket_event(
             work, EventType.OUTING_REQUESTED, ticket, customer, outingRequestId=request_id
         )
+        if key:
+            await remember_record(
+                work, actor, key, "createOutingRequest", ticket.id, "OutingRequest", row.id
+            )
     return row
 
 

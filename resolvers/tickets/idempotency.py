@@ -87,3 +87,71 @@ async def idempotent(
             raise Conflict("a concurrent request with this key failed; retry") from None
         ctx.wrote(encode_id("Ticket", replay.id))
         return replay
+
+
+# -- keys whose result is another record of a ticket (an outing request, a claim) -------
+
+
+async def stored_record(
+    session: AsyncSession, actor: Actor, key: str, operation: str, record_type: str
+) -> int | None:
+    """The id of the record a first request with this key made or changed; None if the
+    key is new. BAD_USER_INPUT if the key was used for something else."""
+    stored = await ticket_rows.idempotency_key(session, actor.user_id, key)
+    if stored is None:
+        return None
+    if stored.operation != operation or stored.record_type != record_type:
+        raise BadUserInput(
+            f"was already used for {stored.operation} on another request; use a new key",
+            field="idempotencyKey",
+        )
+    return stored.record_id
+
+
+async def remember_record(
+    work: UnitOfWork,
+    actor: Actor,
+    key: str,
+    operation: str,
+    ticket_pk: int,
+    record_type: str,
+    record_pk: int,
+) -> None:
+    work.session.add(
+        IdempotencyKey(
+            user_id=actor.user_id,
+            key=key,
+            operation=operation,
+            ticket_id=ticket_pk,
+            result={},
+            record_type=record_type,
+            record_id=record_pk,
+        )
+    )
+    try:
+        await work.session.flush()
+    except DuplicateKey as exc:
+        raise KeyTaken from exc
+
+
+async def idempotent_record(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    operation: str,
+    model: Any,
+    attempt: Callable[[], Awaitable[Any]],
+) -> Any:
+    """Runs `attempt`; a concurrent first request with the same key that committed
+    first is answered with its record instead."""
+    try:
+        return await attempt()
+    except KeyTaken:
+        assert key is not None
+        async with ctx.read() as session:
+            pk = await stored_record(session, actor, key, operation, model.__name__)
+            row = None if pk is None else await session.get(model, pk)
+        if row is None:  # pragma: no cover - the winner committed before we failed
+            raise Conflict("a concurrent request with this key failed; retry") from None
+        ctx.wrote(encode_id(model.__name__, row.id))
+        return row

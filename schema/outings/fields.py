@@ -70,8 +70,11 @@ class OutingMutations:
         amount: Decimal,
         receipt: str,
         note: str | None = None,
+        idempotency_key: str | None = None,
     ) -> OutingExpense:
-        return await expenses.claim_expense(info.context, expense_id, amount, receipt, note)  # type: ignore[return-value]
+        return await expenses.claim_expense(  # type: ignore[return-value]
+            info.context, expense_id, amount, receipt, note, idempotency_key
+        )
 
     @strawberry.mutation(
         description="Accepts a claimed expense: the claim, or less when an amount is given."

@@ -30,6 +30,11 @@ class OutingRequestInput:
     parts: list[PartLineInput] | None = None
     expenses: list[ExpenseLineInput] | None = None
     note: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="A phone retrying the same request (it lost the answer) gets the first "
+        "request back, and nothing more is made.",
+    )
 
 
 @strawberry.input

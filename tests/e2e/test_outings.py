@@ -798,3 +798,60 @@ async def test_concurrent_decisions_one_wins_and_the_parts_go_out_once(
                 if m["outingRequestId"] == oid
             ]
             assert len(issued) == (1 if winner == "APPROVED" else 0)
+
+
+CLAIM_WITH_KEY = f"""
+mutation M($id: ID!, $amount: Decimal!, $receipt: String!, $key: String) {{
+  claimExpense(expenseId: $id, amount: $amount, receipt: $receipt, idempotencyKey: $key) {{
+    {EXPENSE}
+  }}
+}}"""
+
+
+def test_a_phone_retrying_a_request_or_a_claim_gets_the_first_answer(
+    server: Server, world: TicketWorld
+) -> None:
+    """A phone that lost the answer sends the same request again with its key: the
+    first result comes back and nothing more is made (one request, one claim, one
+    notification to each approver)."""
+    ticket = working_ticket(world)
+    token = world.engineer.token
+    first = create(
+        server, token, ticket["id"], expenses=[("TRAVEL", "35.00")], idempotencyKey="o-1"
+    )
+    again = create(
+        server, token, ticket["id"], expenses=[("TRAVEL", "35.00")], idempotencyKey="o-1"
+    )
+    assert again["id"] == first["id"]
+    mine = listing(server, token, ticketId=ticket["id"])
+    assert mine["totalCount"] == 1
+    told = notes_about(server, world.back_office.token, first["id"])
+    assert [n["kind"] for n in told] == ["OUTING_REQUESTED"]
+    # The key belongs to that request: used for another operation, it is refused.
+    expense = first["expenses"][0]["id"]
+    approve(server, world.back_office.token, first["id"])
+    assert_error(
+        server.gql(
+            CLAIM_WITH_KEY, {"id": expense, "amount": "30", "receipt": "R-9", "key": "o-1"}, token
+        ),
+        BAD,
+        field="idempotencyKey",
+    )
+    variables = {"id": expense, "amount": "30.00", "receipt": "R-9", "key": "c-1"}
+    claimed = assert_ok(server.gql(CLAIM_WITH_KEY, variables, token))["claimExpense"]
+    assert claimed["status"] == "CLAIMED"
+    replay = assert_ok(server.gql(CLAIM_WITH_KEY, variables, token))["claimExpense"]
+    assert (replay["id"], replay["status"], replay["claimedAt"]) == (
+        claimed["id"],
+        "CLAIMED",
+        claimed["claimedAt"],
+    )
+    # Without a key the second claim is what it is: a claim of a claimed line.
+    del variables["key"]
+    assert_error(server.gql(CLAIM_WITH_KEY, variables, token), CONFLICT)
+    claims = [
+        n
+        for n in notes_about(server, world.back_office.token, first["id"])
+        if n["kind"] == "EXPENSE_CLAIMED"
+    ]
+    assert len(claims) == 1
