@@ -161,8 +161,6 @@ def test_parts_used_come_from_the_engineer_first_then_the_warehouse(
 def test_an_order_received_in_parts_is_one_purchase_at_its_price() -> None:
     assert parts.purchase_price([(Decimal("10.00"), 3), (Decimal("10.00"), 7)]) == Decimal("10")
     # Lines of one order at two prices: weighted by quantity.
-    assert parts.purchase_price([(Decimal("10.00"), 1), (Decimal("20.00"), 3)]) == Decimal(
-        "17.5"
-    )
+    assert parts.purchase_price([(Decimal("10.00"), 1), (Decimal("20.00"), 3)]) == Decimal("17.5")
     with pytest.raises(ValueError):
         parts.purchase_price([])
