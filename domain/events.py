@@ -41,6 +41,7 @@ class EventType(StrEnum):
     # The time engine: holds pause the SLA clock; warnings and breaches are raised by the
     # job runner (staff only); an unanswered close request is confirmed by rule.
     TICKET_UPDATED = "TICKET_UPDATED"
+    TICKET_DEPOT_STEP = "TICKET_DEPOT_STEP"
     TICKET_HELD = "TICKET_HELD"
     TICKET_RESUMED = "TICKET_RESUMED"
     SLA_WARNING = "SLA_WARNING"
@@ -134,6 +135,12 @@ class TicketUpdated(TicketState):
     fields: list[str]
 
 
+class TicketDepotStep(TicketState):
+    step: str
+    trackingNumber: NotRequired[str]
+    note: NotRequired[str]
+
+
 class TicketHeld(TicketState):
     reason: str
     note: NotRequired[str]
@@ -199,6 +206,7 @@ SHAPES: dict[EventType, type[Any]] = {
     EventType.OUTING_REJECTED: OutingEvent,
     EventType.OUTING_CANCELLED: OutingEvent,
     EventType.TICKET_UPDATED: TicketUpdated,
+    EventType.TICKET_DEPOT_STEP: TicketDepotStep,
     EventType.TICKET_HELD: TicketHeld,
     EventType.TICKET_RESUMED: TicketResumed,
     EventType.SLA_WARNING: SlaAlert,

@@ -16,6 +16,7 @@ from persistence.loading import live_rows_by_parent, rows_by_id
 from persistence.queries.directory import served_customers
 from persistence.queries.maintenance import scheduled_tickets
 from persistence.queries.sla import clocks_of
+from persistence.queries.tickets import depot_steps_of
 from realtime.relay import EventRecord
 
 if TYPE_CHECKING:
@@ -115,6 +116,9 @@ class Loaders:
         self.scheduled_ticket: DataLoader[tuple[int, date], models.Ticket | None] = DataLoader(
             load_fn=partial(_scheduled, sessionmaker)
         )
+        self.ticket_depot_steps: DataLoader[int, list[models.DepotStepRecord]] = DataLoader(
+            load_fn=partial(_depot_steps, sessionmaker)
+        )
         self.dispatch_rule: DataLoader[int, models.DispatchRule | None] = by_id(models.DispatchRule)
         self.sla_policy: DataLoader[int, models.SlaPolicy | None] = by_id(models.SlaPolicy)
         self.business_calendar: DataLoader[int, models.BusinessCalendar | None] = by_id(
@@ -147,6 +151,17 @@ async def _scheduled(
         rows = await scheduled_tickets(session, keys)
     found = {(t.device_id, t.maintenance_due_on): t for t in rows}
     return [found.get(key) for key in keys]
+
+
+async def _depot_steps(
+    sessionmaker: async_sessionmaker[AsyncSession], ticket_ids: list[int]
+) -> list[list[models.DepotStepRecord]]:
+    async with sessionmaker() as session:
+        rows = await depot_steps_of(session, ticket_ids)
+    grouped: dict[int, list[models.DepotStepRecord]] = {pk: [] for pk in ticket_ids}
+    for row in rows:
+        grouped[row.ticket_id].append(row)
+    return [grouped[pk] for pk in ticket_ids]
 
 
 async def _clocks(

@@ -29,7 +29,6 @@ NOT_YET_BUILT: dict[str, set[str]] = {
         "TicketCharges",
         "SendEstimate",
         "AnswerEstimate",
-        "AdvanceDepotRepair",
     },
     "channels.graphql": {
         "CreateChannel",

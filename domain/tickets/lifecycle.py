@@ -57,6 +57,7 @@ class Move(StrEnum):
     RETURN_PARTS = "RETURN_PARTS"
     HOLD = "HOLD"
     UPDATE = "UPDATE"
+    DEPOT_STEP = "DEPOT_STEP"
     RESUME = "RESUME"
 
 
@@ -117,6 +118,9 @@ RULES: dict[Move, Rule] = {
     # Staff correct a ticket's own fields while it is open (severity, description,
     # contact, device); the status stays.
     Move.UPDATE: Rule(OPEN, None, DISPATCHERS),
+    # Depot repair hand-overs (domain.tickets.depot decides which step, and which steps
+    # the engineer may record); the status stays.
+    Move.DEPOT_STEP: Rule(OPEN, None, FINAL_CONFIRMERS | {Role.ENGINEER}, True),
 }
 
 

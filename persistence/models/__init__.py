@@ -27,7 +27,14 @@ from persistence.models.sla import (
     SlaPolicy,
     TicketSla,
 )
-from persistence.models.tickets import CheckIn, IdempotencyKey, KindRestriction, Ticket, WorkRecord
+from persistence.models.tickets import (
+    CheckIn,
+    DepotStepRecord,
+    IdempotencyKey,
+    KindRestriction,
+    Ticket,
+    WorkRecord,
+)
 
 __all__ = [
     "NAMING",
@@ -40,6 +47,7 @@ __all__ = [
     "Communication",
     "Contact",
     "Customer",
+    "DepotStepRecord",
     "Device",
     "DispatchRule",
     "EngineerProfile",

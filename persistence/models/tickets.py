@@ -142,3 +142,17 @@ class KindRestriction(Tracked, Base):
     role: Mapped[str | None] = mapped_column(String(20), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     kinds: Mapped[list[str]] = mapped_column(JSON)
+
+
+class DepotStepRecord(Base):
+    """One hand-over of a depot repair (返厂维修): who, when, note, tracking number."""
+
+    __tablename__ = "ticket_depot_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    tracking_number: Mapped[str | None] = mapped_column(String(100))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from domain.tickets.access import allowed_kinds
 from domain.tickets.lifecycle import DISPATCHERS, TicketKind
 from persistence.models import (
     Customer,
+    DepotStepRecord,
     Event,
     IdempotencyKey,
     KindRestriction,
@@ -225,5 +226,24 @@ async def unanswered_close_requests(session: AsyncSession, cutoff: datetime) -> 
         select(Ticket.id)
         .where(Ticket.status == "CLOSE_REQUESTED", Ticket.close_requested_at <= cutoff)
         .order_by(Ticket.close_requested_at)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def last_depot_step(session: AsyncSession, ticket_id: int) -> str | None:
+    stmt = (
+        select(DepotStepRecord.step)
+        .where(DepotStepRecord.ticket_id == ticket_id)
+        .order_by(DepotStepRecord.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+async def depot_steps_of(session: AsyncSession, ticket_ids: Sequence[int]) -> list[DepotStepRecord]:
+    stmt = (
+        select(DepotStepRecord)
+        .where(DepotStepRecord.ticket_id.in_(ticket_ids))
+        .order_by(DepotStepRecord.ticket_id, DepotStepRecord.id)
     )
     return list((await session.scalars(stmt)).all())

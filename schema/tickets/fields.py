@@ -8,12 +8,14 @@ import strawberry
 from strawberry import ID
 
 from domain.roles import Role as DomainRole
+from domain.tickets.depot import DepotStep as DomainDepotStep
 from domain.tickets.lifecycle import TicketKind as DomainKind
 from resolvers.context import Info
 from resolvers.tickets import (
     closing,
     corrections,
     creation,
+    depot,
     dispatching,
     kind_restrictions,
     reads,
@@ -29,7 +31,7 @@ from schema.tickets.inputs import (
     UpdateTicketInput,
     WorkRecordInput,
 )
-from schema.tickets.types import KindRestriction, Ticket
+from schema.tickets.types import DepotStep, KindRestriction, Ticket
 
 
 @strawberry.type
@@ -198,6 +200,29 @@ class TicketMutations:
         self, info: Info, id: ID, input: UpdateTicketInput, expected_version: int | None = None
     ) -> Ticket:
         return await corrections.update_ticket(info.context, id, input, expected_version)
+
+    @strawberry.mutation(
+        description="Records the next hand-over of a depot repair (BACK_OFFICE, ADMIN; "
+        "the ticket's engineer the hand-overs with the customer): in order, else "
+        "CONFLICT naming the next step; a new version, live to the ticket's readers."
+    )
+    async def advance_depot_repair(
+        self,
+        info: Info,
+        ticket_id: ID,
+        step: DepotStep,
+        note: str | None = None,
+        tracking_number: str | None = None,
+        expected_version: int | None = None,
+    ) -> Ticket:
+        return await depot.advance_depot_repair(
+            info.context,
+            ticket_id,
+            DomainDepotStep(step.value),
+            note,
+            tracking_number,
+            expected_version,
+        )
 
     @strawberry.mutation
     async def set_remote_diagnosis(

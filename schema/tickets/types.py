@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from domain.access import ANYONE, STAFF_ONLY, TRACKING
 from domain.events import TicketEventType as DomainTicketEventType
+from domain.tickets.depot import DepotStep as DomainDepotStep
 from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
@@ -86,6 +87,35 @@ class WorkRecord(Tracked):
         return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
 
 
+DepotStep = strawberry.enum(DomainDepotStep, name="DepotStep")
+
+
+@strawberry.type(description="One hand-over of a depot repair.")
+class DepotStepEntry:
+    __read__ = ReadRule(
+        part_of=("TicketDepot",),
+        fields={ANYONE: ("step", "at", "actor", "note", "tracking_number")},
+    )
+
+    step: DepotStep
+    at: datetime
+    note: str | None
+    tracking_number: str | None
+    actor_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)
+
+
+@strawberry.type(description="A depot repair: where the unit is, and how it got there.")
+class TicketDepot:
+    __read__ = ReadRule(part_of=("Ticket",), fields={ANYONE: ("step", "history")})
+
+    step: DepotStep
+    history: list[DepotStepEntry]
+
+
 @strawberry.type
 class Rating:
     __read__ = ReadRule(
@@ -154,6 +184,7 @@ TICKET_FIELDS = (
     "history",
     "on_hold",
     "dispatch_rule",
+    "depot",
     *TRACKING,
 )
 
@@ -218,6 +249,28 @@ class Ticket(Tracked):
     ) -> Annotated[DispatchRule, strawberry.lazy("schema.dispatch_rules.types")] | None:
         pk = self.dispatch_rule_id  # type: ignore[attr-defined]
         return None if pk is None else await info.context.loaders.dispatch_rule.load(pk)
+
+    @strawberry.field(
+        description="Its depot repair (返厂维修): the last step and every hand-over; "
+        "null when the unit never left the customer."
+    )
+    async def depot(self, info: Info) -> TicketDepot | None:
+        steps = await info.context.loaders.ticket_depot_steps.load(self.id)  # type: ignore[attr-defined]
+        if not steps:
+            return None
+        return TicketDepot(
+            step=DepotStep(steps[-1].step),
+            history=[
+                DepotStepEntry(
+                    step=DepotStep(s.step),
+                    at=s.at,
+                    note=s.note,
+                    tracking_number=s.tracking_number,
+                    actor_id=s.actor_id,
+                )
+                for s in steps
+            ],
+        )
 
     @strawberry.field(description="Set while the ticket waits (its SLA clock paused).")
     def on_hold(self) -> Annotated[TicketHold, strawberry.lazy("schema.sla.types")] | None:

@@ -189,3 +189,58 @@ def test_a_devices_service_history(world: TicketWorld) -> None:
         "BAD_USER_INPUT",
         field="filter.deviceId",
     )
+
+
+DEPOT = """
+mutation M($ticketId: ID!, $step: DepotStep!, $note: String, $trackingNumber: String,
+           $expectedVersion: Int) {
+  advanceDepotRepair(ticketId: $ticketId, step: $step, note: $note,
+                     trackingNumber: $trackingNumber, expectedVersion: $expectedVersion) {
+    id version depot { step history { step at actor { id } trackingNumber note } }
+  }
+}"""
+DEPOT_OF = "query Q($id: ID!) { ticket(id: $id) { id version depot { step } } }"
+
+
+def test_a_depot_repair_goes_out_and_comes_back_in_order(world: TicketWorld) -> None:
+    s = world.server
+    ticket = world.advance(world.new_ticket(), "IN_PROGRESS")
+
+    def step(token: str, name: str, **extra: Any) -> dict[str, Any]:
+        return s.gql(DEPOT, {"ticketId": ticket["id"], "step": name, **extra}, token)
+
+    engineer, office = world.engineer.token, world.back_office.token
+    # Out of order: CONFLICT naming the next step, nothing recorded.
+    error = assert_error(step(office, "SENT_TO_VENDOR"), "CONFLICT")
+    assert "RECEIVED_FROM_CUSTOMER" in error["message"]
+    taken = step(engineer, "RECEIVED_FROM_CUSTOMER", note="unit boxed")["data"]
+    assert taken["advanceDepotRepair"]["version"] == ticket["version"] + 1
+    # The engineer hands over with the customer only; the vendor's steps are the office's.
+    assert_error(step(engineer, "SENT_TO_VENDOR"), "FORBIDDEN")
+    assert_error(step(world.dispatcher.token, "SENT_TO_VENDOR"), "FORBIDDEN")
+    assert_error(step(world.customer_user.token, "SENT_TO_VENDOR"), "FORBIDDEN")
+    step(office, "SENT_TO_VENDOR", trackingNumber="SF1234567890")
+    assert_error(step(office, "BACK_FROM_VENDOR", expectedVersion=ticket["version"]), "CONFLICT")
+    step(office, "BACK_FROM_VENDOR")
+    done = step(engineer, "RETURNED_TO_CUSTOMER")["data"]["advanceDepotRepair"]
+    history = done["depot"]["history"]
+    assert [h["step"] for h in history] == [
+        "RECEIVED_FROM_CUSTOMER",
+        "SENT_TO_VENDOR",
+        "BACK_FROM_VENDOR",
+        "RETURNED_TO_CUSTOMER",
+    ]
+    assert history[1]["trackingNumber"] == "SF1234567890"
+    assert history[0]["note"] == "unit boxed"
+    assert [h["actor"]["id"] for h in history] == [
+        world.engineer.id,
+        world.back_office.id,
+        world.back_office.id,
+        world.engineer.id,
+    ]
+    assert done["version"] == ticket["version"] + 4
+    # The customer follows it on its ticket, as every reader of the ticket does.
+    seen = s.data(DEPOT_OF, {"id": ticket["id"]}, world.customer_user.token)["ticket"]
+    assert seen["depot"]["step"] == "RETURNED_TO_CUSTOMER"
+    events = [h["type"] for h in get_ticket(s, world.customer_user.token, ticket["id"])["history"]]
+    assert events.count("TICKET_DEPOT_STEP") == 4

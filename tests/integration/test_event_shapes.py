@@ -172,6 +172,14 @@ async def the_time_engine(world: World) -> None:
         id=tid,
         input={"description": "hum, louder", "contactName": "Ms Zhao"},
     )
+    await mutate(
+        w,
+        "office",
+        "advanceDepotRepair(ticketId: $ticketId, step: $step, trackingNumber: $trackingNumber)",
+        ticketId=tid,
+        step="RECEIVED_FROM_CUSTOMER",
+        trackingNumber="SF-1",
+    )
     await mutate(w, "cs", "holdTicket(id: $id, reason: $reason)", id=tid, reason="WAITING_PARTS")
     await mutate(w, "cs", "resumeTicket(id: $id)", id=tid)
     now = utcnow()

@@ -278,6 +278,8 @@ PARTS_OF = {
     "WorkingHours",
     "TicketSla",
     "TicketHold",
+    "TicketDepot",
+    "DepotStepEntry",
 }
 STAFF_ONLY_EVENTS = {
     "OUTING_REQUESTED",
@@ -604,6 +606,15 @@ async def changes_to_check(world: World) -> None:
     runner = JobRunner(w.services, JOBS, 30)
     await runner.run_tick(tick_of(utcnow(), 30))
     await run_sla_clock(w.services, utcnow() + timedelta(minutes=100))
+    # T2's unit went to the depot: its hand-overs show on the ticket.
+    await mutate(
+        w,
+        "office",
+        "advanceDepotRepair(ticketId: $ticketId, step: $step, note: $note)",
+        ticketId=ids["T2"],
+        step="RECEIVED_FROM_CUSTOMER",
+        note="boxed",
+    )
     # D2 is maintained every 90 days: on the office's maintenance list.
     await mutate(
         w,

@@ -97,6 +97,15 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "CLOSE_REQUESTED": "CLOSE_REQUESTED",
         "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
     },
+    # Depot repair steps while the ticket is open; the status stays.
+    "DEPOT_STEP": {
+        "NEW": "NEW",
+        "DISPATCHED": "DISPATCHED",
+        "ACCEPTED": "ACCEPTED",
+        "IN_PROGRESS": "IN_PROGRESS",
+        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
+        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
+    },
     # A hold may end in any open state (it may have outlived the work).
     "RESUME": {
         "NEW": "NEW",
@@ -133,6 +142,8 @@ WHO: dict[str, set[str]] = {
     "HOLD": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
     "RESUME": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
     "UPDATE": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
+    # BACK_OFFICE and ADMIN; the assigned engineer for the hand-overs with the customer.
+    "DEPOT_STEP": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
 }
 
 # Moves only the engineer the ticket is assigned to may make.
@@ -146,6 +157,7 @@ ASSIGNEE_ONLY = {
     "RETURN_PARTS",
     "HOLD",
     "RESUME",
+    "DEPOT_STEP",
 }
 # Moves that are the customer's decision.
 CUSTOMER_DECISIONS = {"CONFIRM_CLOSE", "REJECT_CLOSE"}
