@@ -54,6 +54,17 @@ class Action(StrEnum):
     PURCHASE_MANAGE = "purchase.manage"
     SALE_READ = "sale.read"
     SALE_CREATE = "sale.create"
+    # The time engine (time.graphql).
+    SLA_READ = "sla.read"
+    SLA_MANAGE = "sla.manage"
+    DISPATCH_RULE_READ = "dispatch_rule.read"
+    DISPATCH_RULE_MANAGE = "dispatch_rule.manage"
+    ENGINEER_PROFILE_READ = "engineer_profile.read"
+    SERVICE_SETTINGS_READ = "service_settings.read"
+    SERVICE_SETTINGS_MANAGE = "service_settings.manage"
+    MAINTENANCE_READ = "maintenance.read"
+    REMINDER_MANAGE = "reminder.manage"
+    JOB_RUN_READ = "job_run.read"
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -97,6 +108,21 @@ MATRIX: dict[Action, frozenset[Role]] = {
     # customers'); the office sells. Engineers have no business with sales and margins.
     Action.SALE_READ: OFFICE | {CUST, AG},
     Action.SALE_CREATE: OFFICE,
+    # Calendars, SLA policies and a ticket's clock are the company's own business: staff
+    # read them; "ADMIN and BACK_OFFICE manage calendars, policies, rules, settings".
+    Action.SLA_READ: STAFF,
+    Action.SLA_MANAGE: frozenset({A, BO}),
+    Action.DISPATCH_RULE_READ: STAFF,
+    Action.DISPATCH_RULE_MANAGE: frozenset({A, BO}),
+    Action.ENGINEER_PROFILE_READ: OFFICE,
+    Action.SERVICE_SETTINGS_READ: OFFICE,
+    Action.SERVICE_SETTINGS_MANAGE: frozenset({A, BO}),
+    Action.MAINTENANCE_READ: OFFICE,
+    # Reminders the office keeps (CUSTOMER_SERVICE may create them too); recipients
+    # complete the ones addressed to them (row rule in resolvers.reminders).
+    Action.REMINDER_MANAGE: OFFICE,
+    # What the job runner did: the admin ("sees all data").
+    Action.JOB_RUN_READ: frozenset({A}),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -99,4 +100,19 @@ def search_term(value: str | None, field: str = "filter.search") -> str | None:
     cleaned = value.strip()
     if len(cleaned) > MAX_SEARCH_LENGTH:
         raise BadUserInput(f"must be at most {MAX_SEARCH_LENGTH} characters", field=field)
+    return cleaned
+
+
+def names(values: Sequence[str] | None, field: str) -> list[str] | None:
+    """A list of names (skills, brands, categories...) without blanks or repeats, in
+    the order given; None or empty: none given."""
+    if not values:
+        return None
+    cleaned: list[str] = []
+    for value in values:
+        name = value.strip()
+        if not name or len(name) > 50:
+            raise BadUserInput("names are 1 to 50 characters", field=field)
+        if name not in cleaned:
+            cleaned.append(name)
     return cleaned

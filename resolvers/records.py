@@ -102,3 +102,21 @@ async def set_deleted(
             restore(row)
         work.touched(encode_id(type_name, row.id))
     return row
+
+
+async def set_active(
+    ctx: Context, model: type[R], record_id: str, *, active: bool, action: Action
+) -> R:
+    """Turns a live record (a rule, a policy) on or off; audited as set<X>Active."""
+    actor = await ctx.actor()
+    policy.require(actor, action)
+    type_name = model.__name__
+    async with ctx.write(f"set{type_name}Active", actor=actor) as work:
+        row = await get_for_update(
+            work.session, model, decode_id(record_id, type_name), type_name.lower()
+        )
+        if getattr(row, "deleted_at", None) is not None:
+            raise NotFound(f"{type_name.lower()} not found")
+        row.active = active  # type: ignore[attr-defined]
+        work.touched(encode_id(type_name, row.id))
+    return row

@@ -8,7 +8,7 @@ adds a policy expects it to apply).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.errors import BadUserInput
@@ -57,22 +57,3 @@ def check_targets(
         raise BadUserInput(
             "must be 0 or more and less than the longest target", field="warnBeforeMinutes"
         )
-
-
-def clean_names(
-    values: Sequence[str] | None, field: str, allowed: Iterable[str] | None = None
-) -> list[str] | None:
-    """A list of names without blanks or repeats (None or empty: any)."""
-    if not values:
-        return None
-    allowed_set = set(allowed) if allowed is not None else None
-    cleaned: list[str] = []
-    for value in values:
-        name = value.strip()
-        if not name or len(name) > 50:
-            raise BadUserInput("names are 1 to 50 characters", field=field)
-        if allowed_set is not None and name not in allowed_set:
-            raise BadUserInput(f"unknown value {name!r}", field=field)
-        if name not in cleaned:
-            cleaned.append(name)
-    return cleaned

@@ -66,11 +66,28 @@ class SlaPolicy(Tracked, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# The column prefix of each SLA target (domain.sla.clock.SlaTarget) in ticket_slas.
+TARGET_PREFIX = {"RESPONSE": "response", "ON_SITE": "on_site", "RESOLUTION": "resolution"}
+
+
 class TicketSla(Base):
     """A ticket's SLA clock: the policy's targets as they were applied, and per target
     (response, on site, resolution) when it is due, when it warns, when it was met, and
     whether its warning and its breach were raised (each exactly once). `state` is the
-    summary the board filters on, changed with the events that announce it."""
+    summary the board filters on, changed with the events that announce it.
+
+    A target's columns are `<prefix>_<name>`: read them with `target_column` (SQL) or
+    `of_target` / `set_of_target` (a row), never by spelling the prefix."""
+
+    @classmethod
+    def target_column(cls, target: str, name: str) -> Any:
+        return getattr(cls, f"{TARGET_PREFIX[target]}_{name}")
+
+    def of_target(self, target: str, name: str) -> Any:
+        return getattr(self, f"{TARGET_PREFIX[target]}_{name}")
+
+    def set_of_target(self, target: str, name: str, value: Any) -> None:
+        setattr(self, f"{TARGET_PREFIX[target]}_{name}", value)
 
     __tablename__ = "ticket_slas"
 

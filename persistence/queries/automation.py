@@ -48,12 +48,6 @@ async def finish_run(
     )
 
 
-async def last_tick(session: AsyncSession, job: str) -> int | None:
-    return await session.scalar(
-        select(JobRun.tick).where(JobRun.job == job).order_by(JobRun.tick.desc()).limit(1)
-    )
-
-
 async def prune_runs(session: AsyncSession, *, idle_before: datetime, before: datetime) -> int:
     """Forgets runs that did nothing and did not fail from before `idle_before`, and
     every run from before `before`."""

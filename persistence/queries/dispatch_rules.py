@@ -72,11 +72,6 @@ async def decliners(session: AsyncSession, ticket_id: int) -> frozenset[int]:
     return frozenset(pk for pk in (await session.scalars(stmt)).all() if pk is not None)
 
 
-async def profiles_of(session: AsyncSession, user_ids: Sequence[int]) -> list[EngineerProfile]:
-    stmt = select(EngineerProfile).where(EngineerProfile.user_id.in_(user_ids))
-    return list((await session.scalars(stmt)).all())
-
-
 async def open_ticket_counts(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, int]:
     stmt = (
         select(Ticket.assignee_id, func.count())

@@ -26,14 +26,6 @@ from persistence.models import (
 )
 from persistence.queries.common import live_only
 
-# Column prefix of each target in ticket_slas.
-TARGET_COLUMNS = {"RESPONSE": "response", "ON_SITE": "on_site", "RESOLUTION": "resolution"}
-
-
-def column(target: str, name: str) -> Any:
-    return getattr(TicketSla, f"{TARGET_COLUMNS[target]}_{name}")
-
-
 # -- calendars ------------------------------------------------------------------------
 
 
@@ -81,11 +73,6 @@ async def clocks_of(session: AsyncSession, ticket_ids: Sequence[int]) -> list[Ti
     return list((await session.scalars(stmt)).all())
 
 
-def tickets_in_state(states: Sequence[str]) -> Any:
-    """A condition on tickets: their SLA state is one of `states`."""
-    return Ticket.id.in_(select(TicketSla.ticket_id).where(TicketSla.state.in_(list(states))))
-
-
 async def claim_due(
     session: AsyncSession, target: str, alert: str, now: datetime, limit: int
 ) -> list[int]:
@@ -95,6 +82,7 @@ async def claim_due(
     clock found past due goes straight to its breach). Due for a breach: not yet
     breached, due time passed (before any hold began), unmet or met late; a finished
     ticket breaches only for a target met late."""
+    column = TicketSla.target_column
     due_at, warn_at = column(target, "due_at"), column(target, "warn_at")
     met_at = column(target, "met_at")
     warned, breached = column(target, "warned"), column(target, "breached")

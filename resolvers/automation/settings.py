@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.errors import BadUserInput, Forbidden
-from domain.roles import OFFICE, Role
+from domain import policy
+from domain.errors import BadUserInput
+from domain.policy import Action
 from persistence.models import BusinessCalendar, JobRun, ServiceSettings
 from persistence.queries import automation as automation_rows
 from resolvers.ids import decode_optional_id, encode_id
@@ -17,14 +18,12 @@ if TYPE_CHECKING:
     from schema.automation.inputs import ServiceSettingsInput
     from schema.pagination import Connection
 
-MANAGERS = frozenset({Role.ADMIN, Role.BACK_OFFICE})
 UNSET = object()
 
 
 async def service_settings(ctx: Context) -> ServiceSettings:
     actor = await ctx.actor()
-    if actor.role not in OFFICE:
-        raise Forbidden("the service settings are for the office")
+    policy.require(actor, Action.SERVICE_SETTINGS_READ)
     async with ctx.read() as session:
         return await automation_rows.service_settings(session)
 
@@ -32,8 +31,7 @@ async def service_settings(ctx: Context) -> ServiceSettings:
 async def set_service_settings(ctx: Context, data: ServiceSettingsInput) -> ServiceSettings:
     """Fields left out keep their value; `autoCloseAfterMinutes: null` turns it off."""
     actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE change the service settings")
+    policy.require(actor, Action.SERVICE_SETTINGS_MANAGE)
     given = changed_fields(data)
     minutes = given.get("auto_close_after_minutes", UNSET)
     if minutes is not UNSET and minutes is not None and not 1 <= minutes <= 525_600:  # type: ignore[operator]
@@ -69,7 +67,6 @@ async def job_runs(
     ctx: Context, first: int | None, after: str | None, job: str | None
 ) -> Connection[JobRun]:
     actor = await ctx.actor()
-    if actor.role is not Role.ADMIN:
-        raise Forbidden("job runs are for ADMIN")
+    policy.require(actor, Action.JOB_RUN_READ)
     stmt = automation_rows.job_runs(job)
     return await paginate(ctx, stmt, JobRun.id, first=first, after=after, newest_first=True)

@@ -56,7 +56,10 @@ async def auto_dispatch(
     session = work.session
     if ticket.status != TicketStatus.NEW.value:
         return False
-    rules = await rule_rows.active_rules(session)
+    # Once per unit of work: a job opening many tickets reads the rules once.
+    if "dispatch-rules" not in work.cache:
+        work.cache["dispatch-rules"] = await rule_rows.active_rules(session)
+    rules = work.cache["dispatch-rules"]
     if not rules:
         return False
     device = await session.get(Device, ticket.device_id) if ticket.device_id else None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain import validation
+from domain import policy, validation
 from domain.dispatch_rules.selection import DispatchStrategy, check_max_open, check_priority
-from domain.errors import BadUserInput, Forbidden, NotFound
-from domain.roles import OFFICE, STAFF, Role
-from domain.sla.policies import clean_names
+from domain.errors import BadUserInput
+from domain.policy import Action
+from domain.roles import Role
 from domain.tickets.lifecycle import check_severity
 from persistence.models import DispatchRule, EngineerProfile, Region, User
 from persistence.queries import dispatch_rules as rule_rows
 from resolvers.ids import decode_id, encode_id
+from resolvers.records import set_active
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.dispatch_rules.inputs import DispatchRuleInput, EngineerProfileInput
 
-MANAGERS = frozenset({Role.ADMIN, Role.BACK_OFFICE})
 MAX_LIST = 200
 
 
@@ -50,10 +50,9 @@ async def set_engineer_profile(
     ctx: Context, user_id: str, data: EngineerProfileInput
 ) -> EngineerProfile:
     actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE set dispatch profiles")
+    policy.require(actor, Action.DISPATCH_RULE_MANAGE)
     user_pk = decode_id(user_id, "User", field="userId")
-    skills = clean_names(data.skills, "skills") or []
+    skills = validation.names(data.skills, "skills") or []
     max_open = check_max_open(data.max_open_tickets)
     async with ctx.write("setEngineerProfile", actor=actor) as work:
         session = work.session
@@ -73,21 +72,19 @@ async def set_engineer_profile(
 
 async def engineer_profiles(ctx: Context) -> list[EngineerProfile]:
     actor = await ctx.actor()
-    if actor.role not in OFFICE:
-        raise Forbidden("dispatch profiles are for the office")
+    policy.require(actor, Action.ENGINEER_PROFILE_READ)
     async with ctx.read() as session:
         return list((await session.scalars(rule_rows.profiles_listed())).all())
 
 
 async def create_dispatch_rule(ctx: Context, data: DispatchRuleInput) -> DispatchRule:
     actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE manage dispatch rules")
+    policy.require(actor, Action.DISPATCH_RULE_MANAGE)
     name = validation.text(data.name, "name", max_length=100)
     priority = check_priority(data.priority)
     kinds = [k.value for k in dict.fromkeys(data.kinds or [])]
     severities = sorted({check_severity(s) for s in data.severities or []})
-    brands = clean_names(data.brands, "brands") or []
+    brands = validation.names(data.brands, "brands") or []
     async with ctx.write("createDispatchRule", actor=actor) as work:
         session = work.session
         row = DispatchRule(
@@ -109,22 +106,13 @@ async def create_dispatch_rule(ctx: Context, data: DispatchRuleInput) -> Dispatc
 
 async def dispatch_rules(ctx: Context) -> list[DispatchRule]:
     actor = await ctx.actor()
-    if actor.role not in STAFF:
-        raise Forbidden("dispatch rules are for staff")
+    policy.require(actor, Action.DISPATCH_RULE_READ)
     async with ctx.read() as session:
         stmt = rule_rows.rules_listed().order_by(DispatchRule.priority, DispatchRule.id)
         return list((await session.scalars(stmt)).all())
 
 
 async def set_dispatch_rule_active(ctx: Context, rule_id: str, active: bool) -> DispatchRule:
-    actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE manage dispatch rules")
-    pk = decode_id(rule_id, "DispatchRule")
-    async with ctx.write("setDispatchRuleActive", actor=actor) as work:
-        row = await work.session.get(DispatchRule, pk, with_for_update=True)
-        if row is None or row.is_deleted:
-            raise NotFound("dispatch rule not found")
-        row.active = active
-        work.touched(encode_id("DispatchRule", row.id))
-    return row
+    return await set_active(
+        ctx, DispatchRule, rule_id, active=active, action=Action.DISPATCH_RULE_MANAGE
+    )

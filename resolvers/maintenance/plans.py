@@ -9,10 +9,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from domain import policy
 from domain.assets.warranty import under_warranty
-from domain.errors import Forbidden
 from domain.maintenance.plans import horizon, maintained_on
 from domain.notifications.kinds import NotificationKind
+from domain.policy import Action
 from domain.roles import OFFICE
 from domain.tickets.lifecycle import TicketKind, TicketSource, TicketStatus
 from persistence.models import Device, Ticket
@@ -96,8 +97,7 @@ async def maintenance_due(
     ctx: Context, first: int | None, after: str | None, before: date | None
 ) -> Connection[Any]:
     actor = await ctx.actor()
-    if actor.role not in OFFICE:
-        raise Forbidden("maintenance plans are for the office")
+    policy.require(actor, Action.MAINTENANCE_READ)
     stmt = maintenance_rows.maintenance_due_listed(before)
     return await paginate(
         ctx, stmt, Device.id, first=first, after=after, sort_column=Device.maintenance_due_on

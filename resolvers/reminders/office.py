@@ -5,13 +5,15 @@ as REMINDER notifications at each due time; completed by the office or a recipie
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from domain import validation
-from domain.errors import BadUserInput, Forbidden, NotFound
+from domain import policy, validation
+from domain.errors import BadUserInput, NotFound
 from domain.notifications.kinds import NotificationKind
+from domain.policy import Action
+from domain.reminders.audience import addressed
 from domain.reminders.repeat import ReminderRepeat, check_title, next_after
-from domain.roles import OFFICE, Role
+from domain.roles import Role
 from persistence.models import Device, Reminder, Ticket, User
 from persistence.queries import reminders as reminder_rows
 from persistence.queries import tickets as ticket_rows
@@ -22,6 +24,7 @@ from resolvers.directory.customers import visible_customer
 from resolvers.ids import decode_id, decode_optional_id, encode_id
 from resolvers.notifications.notices import notify
 from resolvers.pagination import paginate
+from resolvers.records import live_reference
 from resolvers.sla.calendars import service_timezone
 
 if TYPE_CHECKING:
@@ -35,8 +38,7 @@ BATCH = 200
 
 async def create_reminder(ctx: Context, data: ReminderInput) -> Reminder:
     actor = await ctx.actor()
-    if actor.role not in OFFICE:
-        raise Forbidden("reminders are kept by the office")
+    policy.require(actor, Action.REMINDER_MANAGE)
     title = check_title(data.title)
     note = validation.optional_text(data.note, "note", max_length=2000)
     due_at = validation.aware_time(data.due_at, "dueAt")
@@ -58,16 +60,10 @@ async def create_reminder(ctx: Context, data: ReminderInput) -> Reminder:
             user = await session.get(User, pk)
             if user is None or user.is_deleted or not user.enabled:
                 raise BadUserInput("no such active user", field="userIds")
-        if ticket_pk is not None:
-            ticket = await session.get(Ticket, ticket_pk)
-            if ticket is None:
-                raise NotFound("ticket not found", field="ticketId")
+        await live_reference(session, Ticket, ticket_pk, "ticketId")
         if customer_pk is not None:
             await visible_customer(session, actor, customer_pk)
-        if device_pk is not None:
-            device = await session.get(Device, device_pk)
-            if device is None or device.is_deleted:
-                raise NotFound("device not found", field="deviceId")
+        await live_reference(session, Device, device_pk, "deviceId")
         row = Reminder(
             title=title,
             note=note,
@@ -88,10 +84,6 @@ async def create_reminder(ctx: Context, data: ReminderInput) -> Reminder:
     return row
 
 
-def _addressed(actor: Any, row: Reminder) -> bool:
-    return actor.user_id in (row.user_ids or []) or actor.role.value in (row.roles or [])
-
-
 async def complete_reminder(ctx: Context, reminder_id: str) -> Reminder:
     """Done: no more deliveries. The office, or one it is addressed to."""
     actor = await ctx.actor()
@@ -100,7 +92,9 @@ async def complete_reminder(ctx: Context, reminder_id: str) -> Reminder:
         row = await work.session.get(Reminder, pk, with_for_update=True)
         if row is None or row.is_deleted:
             raise NotFound("reminder not found")
-        if actor.role not in OFFICE and not _addressed(actor, row):
+        if not policy.allowed(actor, Action.REMINDER_MANAGE) and not addressed(
+            actor, row.user_ids, row.roles
+        ):
             raise NotFound("reminder not found")
         if not row.done:
             row.done, row.done_at, row.done_by_id = True, utcnow(), actor.user_id
@@ -113,8 +107,7 @@ async def reminders(
     ctx: Context, first: int | None, after: str | None, include_done: bool
 ) -> Connection[Reminder]:
     actor = await ctx.actor()
-    if actor.role not in OFFICE:
-        raise Forbidden("reminders are kept by the office; yours arrive as notifications")
+    policy.require(actor, Action.REMINDER_MANAGE)
     stmt = reminder_rows.reminders_listed(include_done=include_done)
     return await paginate(
         ctx, stmt, Reminder.id, first=first, after=after, sort_column=Reminder.due_at

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from domain import validation
-from domain.errors import BadUserInput, Forbidden, NotFound
-from domain.roles import Role
+from domain import policy, validation
+from domain.errors import BadUserInput, NotFound
+from domain.policy import Action
 from domain.sla.calendar import BusinessCalendar as DomainCalendar
 from domain.sla.calendar import CalendarDay as DomainDay
 from domain.sla.calendar import WorkingHours, make_calendar
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.sla.inputs import BusinessCalendarInput
 
-MANAGERS = frozenset({Role.ADMIN, Role.BACK_OFFICE})
 OFFICIAL_SOURCES = {"CN"}
 
 # calendar id -> (updated_at of the row it was built from, the calendar)
@@ -64,8 +63,7 @@ def _clock(minute: int) -> str:
 
 async def create_business_calendar(ctx: Context, data: BusinessCalendarInput) -> BusinessCalendar:
     actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE manage calendars")
+    policy.require(actor, Action.SLA_MANAGE)
     name = validation.text(data.name, "name", max_length=100)
     timezone = validation.text(data.timezone, "timezone", max_length=64)
     if len(data.hours) > 7 * 6:

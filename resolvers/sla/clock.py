@@ -5,7 +5,7 @@ moves (a target met, a close rejected, a hold, the end), and raised by the job r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.events import EventType
 from domain.notifications.kinds import NotificationKind
@@ -38,21 +38,16 @@ if TYPE_CHECKING:
     from persistence.unit_of_work import UnitOfWork
     from resolvers.context import Services
 
-PREFIX = {
-    SlaTarget.RESPONSE: "response",
-    SlaTarget.ON_SITE: "on_site",
-    SlaTarget.RESOLUTION: "resolution",
-}
 # Clocks acted on per transaction by the job (a long backlog commits in slices).
 BATCH = 500
 
 
-def _get(clock: TicketSla, target: SlaTarget, name: str) -> object:
-    return getattr(clock, f"{PREFIX[target]}_{name}")
+def _get(clock: TicketSla, target: SlaTarget, name: str) -> Any:
+    return clock.of_target(target.value, name)
 
 
 def _set(clock: TicketSla, target: SlaTarget, name: str, value: object) -> None:
-    setattr(clock, f"{PREFIX[target]}_{name}", value)
+    clock.set_of_target(target.value, name, value)
 
 
 def targets_of(clock: TicketSla) -> list[TargetClock]:
@@ -64,8 +59,8 @@ def targets_of(clock: TicketSla) -> list[TargetClock]:
         found.append(
             TargetClock(
                 target=target,
-                due_at=due,  # type: ignore[arg-type]
-                met_at=_get(clock, target, "met_at"),  # type: ignore[arg-type]
+                due_at=due,
+                met_at=_get(clock, target, "met_at"),
                 warned=bool(_get(clock, target, "warned")),
                 breached=bool(_get(clock, target, "breached")),
             )
@@ -88,7 +83,7 @@ async def set_deadlines(work: UnitOfWork, clock: TicketSla) -> None:
         when = deadline(
             calendar,
             clock.started_at,
-            int(minutes),  # type: ignore[call-overload]
+            int(minutes),
             clock.warn_before_minutes,
             clock.paused_business_seconds,
         )
@@ -99,7 +94,11 @@ async def set_deadlines(work: UnitOfWork, clock: TicketSla) -> None:
 async def start_clock(work: UnitOfWork, ticket: Ticket, customer: Customer) -> TicketSla | None:
     """Applies the most specific active policy to a new ticket (none: no clock)."""
     session = work.session
-    policies = await sla_rows.active_policies(session, ticket.severity)
+    # Once per unit of work: a job opening many tickets asks once per severity.
+    key = f"sla-policies:{ticket.severity}"
+    if key not in work.cache:
+        work.cache[key] = await sla_rows.active_policies(session, ticket.severity)
+    policies = work.cache[key]
     chosen = select_policy(
         (
             PolicyTerms(
@@ -137,12 +136,6 @@ async def start_clock(work: UnitOfWork, ticket: Ticket, customer: Customer) -> T
         response_minutes=policy.response_minutes,
         on_site_minutes=policy.on_site_minutes,
         resolution_minutes=policy.resolution_minutes,
-        response_warned=False,
-        response_breached=False,
-        on_site_warned=False,
-        on_site_breached=False,
-        resolution_warned=False,
-        resolution_breached=False,
     )
     await set_deadlines(work, clock)
     session.add(clock)
@@ -217,7 +210,7 @@ async def _raise(
     for ticket, customer in await sla_rows.tickets_with_customers(session, ticket_ids):
         clock = clocks[ticket.id]
         refresh_state(clock)
-        due_at: datetime = _get(clock, target, "due_at")  # type: ignore[assignment]
+        due_at: datetime = _get(clock, target, "due_at")
         if breach:
             session.add(
                 SlaBreach(

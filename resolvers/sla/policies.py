@@ -4,36 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain import validation
-from domain.errors import BadUserInput, Forbidden, NotFound
-from domain.roles import STAFF, Role
+from domain import policy, validation
+from domain.errors import BadUserInput
+from domain.policy import Action
 from domain.sla.clock import check_minutes
-from domain.sla.policies import check_targets, clean_names
+from domain.sla.policies import check_targets
 from domain.tickets.lifecycle import check_severity
 from persistence.models import BusinessCalendar, SlaPolicy
 from persistence.queries import sla as sla_rows
-from resolvers.ids import decode_id, decode_optional_id, encode_id
+from resolvers.ids import decode_optional_id, encode_id
+from resolvers.records import set_active
 
 if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.sla.inputs import SlaPolicyInput
 
-MANAGERS = frozenset({Role.ADMIN, Role.BACK_OFFICE})
-
 
 async def create_sla_policy(ctx: Context, data: SlaPolicyInput) -> SlaPolicy:
     actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE manage SLA policies")
+    policy.require(actor, Action.SLA_MANAGE)
     name = validation.text(data.name, "name", max_length=100)
     severity = check_severity(data.severity)
     response = check_minutes(data.response_minutes, "responseMinutes")
     on_site = check_minutes(data.on_site_minutes, "onSiteMinutes")
     resolution = check_minutes(data.resolution_minutes, "resolutionMinutes")
     check_targets(response, on_site, resolution, data.warn_before_minutes)
-    kinds = clean_names([k.value for k in data.kinds] if data.kinds else None, "kinds")
-    categories = clean_names(data.customer_categories, "customerCategories")
-    escalate = clean_names([r.value for r in data.escalate_to or []], "escalateTo") or []
+    kinds = validation.names([k.value for k in data.kinds] if data.kinds else None, "kinds")
+    categories = validation.names(data.customer_categories, "customerCategories")
+    escalate = validation.names([r.value for r in data.escalate_to or []], "escalateTo") or []
     calendar_pk = decode_optional_id(data.calendar_id, "BusinessCalendar", field="calendarId")
     async with ctx.write("createSlaPolicy", actor=actor) as work:
         if calendar_pk is not None:
@@ -61,16 +59,14 @@ async def create_sla_policy(ctx: Context, data: SlaPolicyInput) -> SlaPolicy:
 
 async def sla_policies(ctx: Context) -> list[SlaPolicy]:
     actor = await ctx.actor()
-    if actor.role not in STAFF:
-        raise Forbidden("SLA policies are for staff")
+    policy.require(actor, Action.SLA_READ)
     async with ctx.read() as session:
         return list(await sla_rows.all_policies(session))
 
 
 async def business_calendars(ctx: Context) -> list[Any]:
     actor = await ctx.actor()
-    if actor.role not in STAFF:
-        raise Forbidden("calendars are for staff")
+    policy.require(actor, Action.SLA_READ)
     async with ctx.read() as session:
         return list(await sla_rows.all_calendars(session))
 
@@ -78,14 +74,4 @@ async def business_calendars(ctx: Context) -> list[Any]:
 async def set_sla_policy_active(ctx: Context, policy_id: str, active: bool) -> SlaPolicy:
     """Turns a policy on or off for tickets created from now on (clocks already
     running keep their targets)."""
-    actor = await ctx.actor()
-    if actor.role not in MANAGERS:
-        raise Forbidden("only ADMIN and BACK_OFFICE manage SLA policies")
-    pk = decode_id(policy_id, "SlaPolicy")
-    async with ctx.write("setSlaPolicyActive", actor=actor) as work:
-        row = await work.session.get(SlaPolicy, pk, with_for_update=True)
-        if row is None or row.is_deleted:
-            raise NotFound("SLA policy not found")
-        row.active = active
-        work.touched(encode_id("SlaPolicy", row.id))
-    return row
+    return await set_active(ctx, SlaPolicy, policy_id, active=active, action=Action.SLA_MANAGE)

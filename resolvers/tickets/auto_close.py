@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from domain.events import EventType
 from domain.notifications.kinds import NotificationKind
-from domain.roles import Role
-from domain.tickets.lifecycle import FINAL_CONFIRMERS, TicketStatus
+from domain.tickets.lifecycle import TicketStatus
 from persistence.models import Customer, Ticket
 from persistence.queries import automation as automation_rows
 from persistence.queries import tickets as ticket_rows
@@ -19,6 +18,7 @@ from resolvers.automation.runner import Outcome
 from resolvers.automation.work import job_write
 from resolvers.ids import encode_id
 from resolvers.notifications.notices import notify, settle
+from resolvers.tickets.closing import final_confirmers
 from resolvers.tickets.events import emit_ticket_event
 
 if TYPE_CHECKING:
@@ -64,13 +64,10 @@ async def _confirm(services: Services, ticket_id: int, cutoff: datetime, now: da
         work.touched(encode_id("Ticket", row.id))
         emit_ticket_event(work, EventType.TICKET_AUTO_CLOSED, row, customer)
         await settle(work, row, [NotificationKind.CLOSE_REQUESTED])
-        office = await ticket_rows.user_ids_with_roles(
-            session, [Role.BACK_OFFICE], handling=row.kind
-        ) or await ticket_rows.user_ids_with_roles(session, FINAL_CONFIRMERS, handling=row.kind)
         await notify(
             work,
             row,
-            office,
+            await final_confirmers(session, row.kind),
             NotificationKind.AWAITING_FINAL_CONFIRMATION,
             f"{row.number} awaits final confirmation (confirmed by rule)",
         )

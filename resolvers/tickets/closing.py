@@ -21,8 +21,17 @@ from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from resolvers.context import Context
     from schema.tickets.inputs import RatingInput
+
+
+async def final_confirmers(session: AsyncSession, kind: str) -> list[int]:
+    """Who is told a ticket awaits its final confirmation: the back office handling its
+    kind, or, with none, the admins."""
+    office = await ticket_rows.user_ids_with_roles(session, [Role.BACK_OFFICE], handling=kind)
+    return office or await ticket_rows.user_ids_with_roles(session, FINAL_CONFIRMERS, handling=kind)
 
 
 async def request_close(
@@ -91,17 +100,10 @@ async def confirm_close(
             onBehalfOfCustomer=change.plan.on_behalf_of_customer or None,
         )
         await settle(change.work, row, [NotificationKind.CLOSE_REQUESTED])
-        office = await ticket_rows.user_ids_with_roles(
-            change.session, [Role.BACK_OFFICE], handling=row.kind
-        )
-        if not office:
-            office = await ticket_rows.user_ids_with_roles(
-                change.session, FINAL_CONFIRMERS, handling=row.kind
-            )
         await notify(
             change.work,
             row,
-            office,
+            await final_confirmers(change.session, row.kind),
             NotificationKind.AWAITING_FINAL_CONFIRMATION,
             f"{row.number} awaits final confirmation",
         )

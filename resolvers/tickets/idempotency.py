@@ -37,36 +37,61 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
-async def stored_result(
-    session: AsyncSession, actor: Actor, key: str, operation: str, ticket_pk: int | None = None
-) -> Any | None:
+async def _stored(
+    session: AsyncSession,
+    actor: Actor,
+    key: str,
+    operation: str,
+    *,
+    ticket_pk: int | None = None,
+    record_type: str | None = None,
+) -> IdempotencyKey | None:
+    """The key's first use, if any; BAD_USER_INPUT if it was for something else."""
     stored = await ticket_rows.idempotency_key(session, actor.user_id, key)
     if stored is None:
         return None
-    if stored.operation != operation or (ticket_pk is not None and stored.ticket_id != ticket_pk):
+    if (
+        stored.operation != operation
+        or (ticket_pk is not None and stored.ticket_id != ticket_pk)
+        or stored.record_type != record_type
+    ):
         raise BadUserInput(
             f"was already used for {stored.operation} on another request; use a new key",
             field="idempotencyKey",
         )
+    return stored
+
+
+async def _store(work: UnitOfWork, row: IdempotencyKey) -> None:
+    work.session.add(row)
+    try:
+        await work.session.flush()
+    except DuplicateKey as exc:
+        raise KeyTaken from exc
+
+
+async def stored_result(
+    session: AsyncSession, actor: Actor, key: str, operation: str, ticket_pk: int | None = None
+) -> Any | None:
+    stored = await _stored(session, actor, key, operation, ticket_pk=ticket_pk)
+    if stored is None:
+        return None
     row = await session.get(Ticket, stored.ticket_id)
     assert row is not None
     return ticket_as_of(row, stored.result)
 
 
 async def remember(work: UnitOfWork, actor: Actor, key: str, operation: str, row: Ticket) -> None:
-    work.session.add(
+    await _store(
+        work,
         IdempotencyKey(
             user_id=actor.user_id,
             key=key,
             operation=operation,
             ticket_id=row.id,
             result=ticket_snapshot(row),
-        )
+        ),
     )
-    try:
-        await work.session.flush()
-    except DuplicateKey as exc:
-        raise KeyTaken from exc
 
 
 async def idempotent(
@@ -97,15 +122,8 @@ async def stored_record(
 ) -> int | None:
     """The id of the record a first request with this key made or changed; None if the
     key is new. BAD_USER_INPUT if the key was used for something else."""
-    stored = await ticket_rows.idempotency_key(session, actor.user_id, key)
-    if stored is None:
-        return None
-    if stored.operation != operation or stored.record_type != record_type:
-        raise BadUserInput(
-            f"was already used for {stored.operation} on another request; use a new key",
-            field="idempotencyKey",
-        )
-    return stored.record_id
+    stored = await _stored(session, actor, key, operation, record_type=record_type)
+    return None if stored is None else stored.record_id
 
 
 async def remember_record(
@@ -117,7 +135,8 @@ async def remember_record(
     record_type: str,
     record_pk: int,
 ) -> None:
-    work.session.add(
+    await _store(
+        work,
         IdempotencyKey(
             user_id=actor.user_id,
             key=key,
@@ -126,12 +145,8 @@ async def remember_record(
             result={},
             record_type=record_type,
             record_id=record_pk,
-        )
+        ),
     )
-    try:
-        await work.session.flush()
-    except DuplicateKey as exc:
-        raise KeyTaken from exc
 
 
 async def idempotent_record(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain import validation
-from domain.errors import Forbidden, NotFound
-from domain.roles import STAFF, Actor
+from domain import policy, validation
+from domain.errors import NotFound
+from domain.policy import Action
+from domain.roles import Actor
 from domain.tickets.access import TicketView
 from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import (
@@ -36,8 +37,7 @@ def sla_filter(actor: Actor, states: list[Any] | None) -> list[str]:
     """SLA states are staff's to see, so theirs to filter on."""
     if not states:
         return []
-    if actor.role not in STAFF:
-        raise Forbidden("only staff filter on the SLA state")
+    policy.require(actor, Action.SLA_READ)
     return [s.value for s in states]
 
 

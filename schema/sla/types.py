@@ -11,6 +11,7 @@ from domain.sla.clock import SlaTarget as DomainSlaTarget
 from resolvers import visibility
 from resolvers.context import Info
 from resolvers.sla.calendars import hours_of
+from resolvers.sla.clock import targets_of
 from schema.accounts.types import Role
 from schema.rules import ReadRule
 from schema.sla.inputs import HoldReason, SlaState, SlaTarget
@@ -103,8 +104,7 @@ class TicketHold:
 
 
 def _at(clock: object, target: DomainSlaTarget, name: str) -> datetime | None:
-    prefix = {"RESPONSE": "response", "ON_SITE": "on_site", "RESOLUTION": "resolution"}
-    return getattr(clock, f"{prefix[target.value]}_{name}")  # type: ignore[no-any-return]
+    return clock.of_target(target.value, name)  # type: ignore[attr-defined, no-any-return]
 
 
 @strawberry.type(
@@ -161,14 +161,9 @@ class TicketSla:
     @strawberry.field(description="The targets missed (met late or not met in time).")
     def breached(self) -> list[SlaTarget]:
         return [
-            SlaTarget(t.value)
-            for t in DomainSlaTarget
-            if getattr(self, f"{t.value.lower()}_breached")
-            or (
-                (met := _at(self, t, "met_at")) is not None
-                and (due := _at(self, t, "due_at")) is not None
-                and met > due
-            )
+            SlaTarget(t.target.value)
+            for t in targets_of(self)  # type: ignore[arg-type]
+            if t.breached or t.met_late
         ]
 
     @strawberry.field

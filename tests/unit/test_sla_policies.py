@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import BadUserInput
-from domain.sla.policies import PolicyTerms, check_targets, clean_names, select_policy
+from domain.sla.policies import PolicyTerms, check_targets, select_policy
 
 
 def policy(
@@ -162,70 +162,3 @@ def test_warn_before_out_of_bounds(
     with pytest.raises(BadUserInput) as caught:
         check_targets(response, on_site, resolution, warn_before)
     assert caught.value.extensions["field"] == "warnBeforeMinutes"
-
-
-# --- clean_names ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("values", [None, []])
-def test_clean_names_none_or_empty_is_any(values: list[str] | None) -> None:
-    assert clean_names(values, "kinds") is None
-
-
-def test_clean_names_strips_and_keeps_order() -> None:
-    assert clean_names(["  VIP", "Gold ", "retail"], "customerCategories") == [
-        "VIP",
-        "Gold",
-        "retail",
-    ]
-
-
-def test_clean_names_drops_repeats_keeping_the_first() -> None:
-    values = ["GOLD", "VIP", " GOLD ", "vip", "VIP"]
-    # Case matters: "vip" is a different name from "VIP".
-    assert clean_names(values, "customerCategories") == ["GOLD", "VIP", "vip"]
-
-
-def test_clean_names_accepts_a_tuple() -> None:
-    assert clean_names(("A", "B", "A"), "kinds") == ["A", "B"]
-
-
-def test_clean_names_fifty_characters_is_the_limit() -> None:
-    fifty = "x" * 50
-    # Surrounding blanks are stripped before counting.
-    assert clean_names([fifty, f"  {fifty}  "], "customerCategories") == [fifty]
-
-
-@pytest.mark.parametrize(
-    "bad",
-    ["", "   ", "\t\n", "y" * 51],
-    ids=["empty", "spaces", "whitespace", "51-chars"],
-)
-def test_clean_names_refuses_blank_or_long_names(bad: str) -> None:
-    with pytest.raises(BadUserInput) as caught:
-        clean_names(["VIP", bad], "customerCategories")
-    assert caught.value.extensions["field"] == "customerCategories"
-    assert caught.value.message == "customerCategories: names are 1 to 50 characters"
-
-
-def test_clean_names_against_allowed_values() -> None:
-    allowed = ["REPAIR", "MAINTENANCE", "INSTALLATION"]
-    assert clean_names([" INSTALLATION", "REPAIR"], "kinds", allowed) == ["INSTALLATION", "REPAIR"]
-
-
-def test_clean_names_refuses_an_unknown_value() -> None:
-    with pytest.raises(BadUserInput) as caught:
-        clean_names(["REPAIR", "repair"], "kinds", ["REPAIR", "MAINTENANCE"])
-    assert caught.value.extensions["field"] == "kinds"
-    assert caught.value.message == "kinds: unknown value 'repair'"
-
-
-def test_clean_names_allowed_may_be_any_iterable() -> None:
-    allowed = (name for name in ["ADMIN", "BACK_OFFICE"])
-    assert clean_names(["BACK_OFFICE"], "escalateTo", allowed) == ["BACK_OFFICE"]
-
-
-def test_clean_names_empty_allowed_refuses_everything() -> None:
-    with pytest.raises(BadUserInput) as caught:
-        clean_names(["ADMIN"], "escalateTo", [])
-    assert caught.value.extensions["field"] == "escalateTo"

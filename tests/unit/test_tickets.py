@@ -29,6 +29,15 @@ STATUSES = [
 ]
 KINDS = ["REPAIR", "MAINTENANCE", "INSTALLATION"]
 
+OPEN_STATES = STATUSES[:6]  # all but CLOSED and CANCELLED
+BEFORE_CLOSE = STATUSES[:4]  # NEW .. IN_PROGRESS
+
+
+def stays(*statuses: str) -> dict[str, str]:
+    """A move allowed from `statuses` that leaves the status as it is."""
+    return {status: status for status in statuses}
+
+
 # move -> {source status: target status}; a status not listed does not allow the move.
 TRANSITIONS: dict[str, dict[str, str]] = {
     # NEW -dispatch-> DISPATCHED; reassignment (dispatch again) until CLOSE_REQUESTED.
@@ -59,62 +68,19 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         "CUSTOMER_CONFIRMED": "CANCELLED",
     },
     # The (remote) diagnosis may be updated in any open state; the status does not change.
-    "UPDATE_DIAGNOSIS": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
-        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
-    },
+    "UPDATE_DIAGNOSIS": stays(*OPEN_STATES),
     # Spare parts go to a ticket (and unused ones come back) until the close is asked;
     # then the customer confirms the charges, so they stay as they are.
-    "USE_PARTS": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-    },
-    "RETURN_PARTS": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-    },
+    "USE_PARTS": stays(*BEFORE_CLOSE),
+    "RETURN_PARTS": stays(*BEFORE_CLOSE),
     # A hold pauses the SLA clock until the close is asked; the status stays.
-    "HOLD": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-    },
+    "HOLD": stays(*BEFORE_CLOSE),
     # Staff correct an open ticket's fields; the status stays.
-    "UPDATE": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
-        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
-    },
+    "UPDATE": stays(*OPEN_STATES),
     # Depot repair steps while the ticket is open; the status stays.
-    "DEPOT_STEP": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
-        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
-    },
+    "DEPOT_STEP": stays(*OPEN_STATES),
     # A hold may end in any open state (it may have outlived the work).
-    "RESUME": {
-        "NEW": "NEW",
-        "DISPATCHED": "DISPATCHED",
-        "ACCEPTED": "ACCEPTED",
-        "IN_PROGRESS": "IN_PROGRESS",
-        "CLOSE_REQUESTED": "CLOSE_REQUESTED",
-        "CUSTOMER_CONFIRMED": "CUSTOMER_CONFIRMED",
-    },
+    "RESUME": stays(*OPEN_STATES),
 }
 
 DISPATCHER_ROLES = {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"}

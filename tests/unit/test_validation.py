@@ -257,3 +257,47 @@ def test_date_order_rejects_later_before_earlier() -> None:
         v.date_order(date(2024, 1, 2), date(2024, 1, 1), "warrantyEnd", "installDate")
     assert_field_error(info, "warrantyEnd")
     assert "installDate" in info.value.message
+
+
+# --- names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("values", [None, []])
+def test_names_none_or_empty_is_any(values: list[str] | None) -> None:
+    assert v.names(values, "kinds") is None
+
+
+def test_names_strips_and_keeps_order() -> None:
+    assert v.names(["  VIP", "Gold ", "retail"], "customerCategories") == [
+        "VIP",
+        "Gold",
+        "retail",
+    ]
+
+
+def test_names_drops_repeats_keeping_the_first() -> None:
+    values = ["GOLD", "VIP", " GOLD ", "vip", "VIP"]
+    # Case matters: "vip" is a different name from "VIP".
+    assert v.names(values, "customerCategories") == ["GOLD", "VIP", "vip"]
+
+
+def test_names_accepts_a_tuple() -> None:
+    assert v.names(("A", "B", "A"), "kinds") == ["A", "B"]
+
+
+def test_names_fifty_characters_is_the_limit() -> None:
+    fifty = "x" * 50
+    # Surrounding blanks are stripped before counting.
+    assert v.names([fifty, f"  {fifty}  "], "customerCategories") == [fifty]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "\t\n", "y" * 51],
+    ids=["empty", "spaces", "whitespace", "51-chars"],
+)
+def test_names_refuses_blank_or_long_names(bad: str) -> None:
+    with pytest.raises(BadUserInput) as caught:
+        v.names(["VIP", bad], "customerCategories")
+    assert caught.value.extensions["field"] == "customerCategories"
+    assert caught.value.message == "customerCategories: names are 1 to 50 characters"
