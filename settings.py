@@ -81,6 +81,28 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=32, ge=4)
 
+    # Attachments (photos, documents, signatures): a local directory by default, an
+    # S3-compatible bucket when FILES_S3_URL is set (`s3://bucket/prefix`, or
+    # `https://key:secret@host:port/bucket/prefix` for MinIO and the like). Types are
+    # decided by sniffing the content, never by the name a client gives.
+    files_dir: Path = Path("./files")
+    files_s3_url: str | None = None
+    files_s3_region: str = "us-east-1"
+    files_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    files_max_per_ticket: int = Field(default=200, ge=1)
+    files_max_per_request: int = Field(default=10, ge=1)
+    files_max_image_pixels: int = Field(default=50_000_000, ge=10_000)
+    files_allowed_types: list[str] = [
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "application/pdf",
+    ]
+    # The service report (服务单): whose name heads it, and the CJK TrueType font it
+    # embeds (by default the first of the usual system paths: fonts-wqy-microhei...).
+    company_name: str = "Aftersales Service"
+    report_font: Path | None = None
+
     # /metrics: open outside production; in production it needs `Authorization: Bearer
     # <METRICS_TOKEN>` (without a token it answers 404).
     metrics_token: str | None = None

@@ -47,6 +47,15 @@ class EventType(StrEnum):
     SLA_WARNING = "SLA_WARNING"
     SLA_BREACHED = "SLA_BREACHED"
     TICKET_AUTO_CLOSED = "TICKET_AUTO_CLOSED"
+    # Field evidence and money: files, the customer's signature, the office's charge
+    # lines, the estimate sent and answered, a device due for replacement.
+    TICKET_ATTACHMENT_ADDED = "TICKET_ATTACHMENT_ADDED"
+    TICKET_ATTACHMENT_REMOVED = "TICKET_ATTACHMENT_REMOVED"
+    TICKET_SIGNED = "TICKET_SIGNED"
+    TICKET_CHARGE_ADDED = "TICKET_CHARGE_ADDED"
+    TICKET_CHARGE_REMOVED = "TICKET_CHARGE_REMOVED"
+    ESTIMATE_SENT = "ESTIMATE_SENT"
+    ESTIMATE_ANSWERED = "ESTIMATE_ANSWERED"
     # To one user: a notification (new or handled), or news about their account.
     NOTIFICATION = "NOTIFICATION"
     ACCOUNT_REVOKED = "ACCOUNT_REVOKED"
@@ -159,6 +168,34 @@ class SlaAlert(TicketState):
     dueAt: str
 
 
+class AttachmentEvent(TicketState):
+    attachmentId: str
+    kind: str
+    fileName: str
+
+
+class TicketSigned(TicketState):
+    signerName: str
+    signedAt: str
+
+
+class ChargeEvent(TicketState):
+    chargeId: str
+    kind: str
+    description: str
+    amount: str
+
+
+class EstimateSent(TicketState):
+    amount: str
+    note: NotRequired[str]
+
+
+class EstimateAnswered(TicketState):
+    accepted: bool
+    onBehalfOfCustomer: NotRequired[bool]
+
+
 class OutingEvent(TicketState):
     outingRequestId: str
 
@@ -212,6 +249,13 @@ SHAPES: dict[EventType, type[Any]] = {
     EventType.SLA_WARNING: SlaAlert,
     EventType.SLA_BREACHED: SlaAlert,
     EventType.TICKET_AUTO_CLOSED: TicketState,
+    EventType.TICKET_ATTACHMENT_ADDED: AttachmentEvent,
+    EventType.TICKET_ATTACHMENT_REMOVED: AttachmentEvent,
+    EventType.TICKET_SIGNED: TicketSigned,
+    EventType.TICKET_CHARGE_ADDED: ChargeEvent,
+    EventType.TICKET_CHARGE_REMOVED: ChargeEvent,
+    EventType.ESTIMATE_SENT: EstimateSent,
+    EventType.ESTIMATE_ANSWERED: EstimateAnswered,
     EventType.NOTIFICATION: NotificationPayload,
     EventType.ACCOUNT_REVOKED: AccountRevoked,
     EventType.KIND_LIMITS_CHANGED: KindLimitsChanged,

@@ -65,6 +65,8 @@ class Action(StrEnum):
     MAINTENANCE_READ = "maintenance.read"
     REMINDER_MANAGE = "reminder.manage"
     JOB_RUN_READ = "job_run.read"
+    CHARGE_RATES_READ = "charge_rates.read"
+    CHARGE_RATES_MANAGE = "charge_rates.manage"
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -123,6 +125,10 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.REMINDER_MANAGE: OFFICE,
     # What the job runner did: the admin ("sees all data").
     Action.JOB_RUN_READ: frozenset({A}),
+    # The hourly rates and travel fee: staff quote them (an engineer tells the customer
+    # what the work will cost before doing it); "BACK_OFFICE and ADMIN set rates".
+    Action.CHARGE_RATES_READ: STAFF,
+    Action.CHARGE_RATES_MANAGE: frozenset({A, BO}),
 }
 
 

@@ -116,6 +116,13 @@ class Loaders:
         self.scheduled_ticket: DataLoader[tuple[int, date], models.Ticket | None] = DataLoader(
             load_fn=partial(_scheduled, sessionmaker)
         )
+        self.attachment: DataLoader[int, models.Attachment | None] = by_id(models.Attachment)
+        self.ticket_attachments: DataLoader[int, list[models.Attachment]] = by_parent(
+            models.Attachment, models.Attachment.ticket_id, models.Attachment.id
+        )
+        self.ticket_charge_lines: DataLoader[int, list[models.ChargeLineRecord]] = by_parent(
+            models.ChargeLineRecord, models.ChargeLineRecord.ticket_id, models.ChargeLineRecord.id
+        )
         self.ticket_depot_steps: DataLoader[int, list[models.DepotStepRecord]] = DataLoader(
             load_fn=partial(_depot_steps, sessionmaker)
         )

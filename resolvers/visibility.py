@@ -250,6 +250,21 @@ TICKETS = Rows(
     _ticket,
 )
 
+async def _on_visible_ticket(ctx: Context, row: Any) -> bool:
+    ticket = await ctx.loaders.ticket.load(row.ticket_id)
+    if ticket is None or ticket.deleted_at is not None:
+        return False
+    verdict = _ticket(ctx, ticket)
+    return verdict if isinstance(verdict, bool) else await verdict
+
+
+ATTACHMENTS = Rows(
+    "whoever sees its ticket (the same rule as TICKETS)",
+    lambda actor: actor.role in DISPATCHERS and _all_kinds(actor),
+    frozenset(Role),
+    _on_visible_ticket,
+)
+
 TICKET_EVENTS = Rows(
     "staff: every event; customers and agents: all but the staff-only ones (outings)",
     _roles(STAFF),

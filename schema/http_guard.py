@@ -8,6 +8,12 @@
 - the body size: over MAX_BODY_BYTES is 413, refused from `Content-Length` before
   reading anything, or as soon as a chunked body has passed the limit (at most that
   much is ever held);
+- file uploads (multipart/form-data, the GraphQL multipart request spec) must carry
+  `Apollo-Require-Preflight` or `X-Requested-With`, so that a plain HTML form on
+  another site cannot post one (a browser sends neither header cross-site without a
+  CORS preflight); their bodies are not held in memory but streamed to the form
+  parser (which spools files to disk), counted against MAX_BODY_BYTES plus
+  FILES_MAX_BYTES for each of FILES_MAX_PER_REQUEST files;
 - refusals in plain text (strawberry's and Starlette's 4xx: a body that is not JSON,
   a wrong content type, a GET query...) leave as JSON errors with a code, as every
   other GraphQL error does.
@@ -118,10 +124,41 @@ class HTTPGuard:
                     retryAfter=seconds,
                 )
                 return
+        headers = Headers(scope=scope)
+        if graphql and headers.get("content-type", "").startswith("multipart/form-data"):
+            await self._upload(scope, receive, send, headers)
+            return
         body = await self._read_body(scope, receive, send)
         if body is None:
             return
         await self.app(scope, _replay(body, receive), _JSONRefusals(send) if graphql else send)
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> None:
+        if not (headers.get("apollo-require-preflight") or headers.get("x-requested-with")):
+            REFUSED.labels("upload_without_preflight").inc()
+            await send_error(
+                send,
+                400,
+                "a request with files must carry the header Apollo-Require-Preflight "
+                "or X-Requested-With",
+                "BAD_USER_INPUT",
+                headers=[(b"connection", b"close")],
+            )
+            return
+        settings = self.settings
+        limit = settings.max_body_bytes + settings.files_max_bytes * settings.files_max_per_request
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
+            return
+        stream = _CountedStream(receive, send, limit)
+        try:
+            await self.app(scope, stream.receive, _JSONRefusals(stream.send))
+        except Exception:
+            if not stream.exceeded:
+                raise
+        if stream.exceeded:
+            await self._too_large(send, limit)
 
     def _client_key(self, scope: Scope) -> str:
         """The user of a valid bearer token, else the client address (as uvicorn reports
@@ -173,6 +210,34 @@ class HTTPGuard:
             headers=[(b"connection", b"close")],
             limit=limit,
         )
+
+
+class _CountedStream:
+    """A body passed on as it comes, counted: past the limit the application is told
+    the client left (it stops parsing) and whatever it answers is dropped, the guard
+    answers 413 instead."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.size = 0
+        self.exceeded = False
+
+    async def receive(self) -> Message:
+        if self.exceeded:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.size += len(message.get("body", b""))
+            if self.size > self.limit:
+                self.exceeded = True
+                return {"type": "http.disconnect"}
+        return message
+
+    async def send(self, message: Message) -> None:
+        if not self.exceeded:
+            await self._send(message)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

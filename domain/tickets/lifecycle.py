@@ -59,6 +59,11 @@ class Move(StrEnum):
     UPDATE = "UPDATE"
     DEPOT_STEP = "DEPOT_STEP"
     RESUME = "RESUME"
+    ATTACH = "ATTACH"
+    SIGN = "SIGN"
+    CHARGE = "CHARGE"
+    SEND_ESTIMATE = "SEND_ESTIMATE"
+    ANSWER_ESTIMATE = "ANSWER_ESTIMATE"
 
 
 S = TicketStatus
@@ -121,7 +126,29 @@ RULES: dict[Move, Rule] = {
     # Depot repair hand-overs (domain.tickets.depot decides which step, and which steps
     # the engineer may record); the status stays.
     Move.DEPOT_STEP: Rule(OPEN, None, FINAL_CONFIRMERS | {Role.ENGINEER}, True),
+    # Files go on a ticket while it lives and after it closed (a scanned paper form):
+    # by the office, its engineer, its customer's users.
+    Move.ATTACH: Rule(OPEN | {S.CLOSED}, None, DISPATCHERS | {Role.ENGINEER, Role.CUSTOMER}, True),
+    # The customer signs on the engineer's phone once the close is asked (or later).
+    Move.SIGN: Rule(
+        frozenset({S.CLOSE_REQUESTED, S.CUSTOMER_CONFIRMED, S.CLOSED}),
+        None,
+        DISPATCHERS | {Role.ENGINEER},
+        True,
+    ),
+    # The office adds (or takes back) its own charge lines until the customer is asked
+    # to confirm the statement; estimates go out before the chargeable work and are
+    # answered by the customer (staff for a customer without an account).
+    Move.CHARGE: Rule(BEFORE_CLOSE, None, FINAL_CONFIRMERS),
+    Move.SEND_ESTIMATE: Rule(BEFORE_CLOSE, None, FINAL_CONFIRMERS),
+    Move.ANSWER_ESTIMATE: Rule(BEFORE_CLOSE, None, DISPATCHERS | {Role.CUSTOMER}),
 }
+
+
+# Moves that are the customer's to make (staff only for a customer without an account).
+CUSTOMER_DECISIONS: frozenset[Move] = frozenset(
+    {Move.CONFIRM_CLOSE, Move.REJECT_CLOSE, Move.ANSWER_ESTIMATE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,17 +178,18 @@ def plan_move(move: Move, ticket: TicketFacts, actor: Actor) -> Plan:
             f"cannot {move.value.lower().replace('_', ' ')} a ticket that is {ticket.status}"
         )
     on_behalf = False
-    if move in (Move.CONFIRM_CLOSE, Move.REJECT_CLOSE):
+    if move in CUSTOMER_DECISIONS:
         on_behalf = check_customer_decision(ticket, actor)
     return Plan(target=rule.target or ticket.status, on_behalf_of_customer=on_behalf)
 
 
 def check_customer_decision(ticket: TicketFacts, actor: Actor) -> bool:
-    """The ticket's customer decides; staff only for a customer without an account.
+    """The ticket's customer decides (its closing, an estimate); staff only for a
+    customer without an account.
     Returns whether the decision is made on the customer's behalf."""
     if actor.role is Role.CUSTOMER:
         if actor.customer_id != ticket.customer_id:
-            raise Forbidden("only the ticket's own customer may decide on its closing")
+            raise Forbidden("only the ticket's own customer may decide on it")
         return False
     if ticket.customer_has_account:
         raise Forbidden("this customer has an account: the customer confirms or rejects")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from persistence.models.accounts import LoginAddressThrottle, LoginThrottle, User
 from persistence.models.assets import Device
+from persistence.models.attachments import Attachment
 from persistence.models.audit import AuditEntry
 from persistence.models.automation import JobRun, ServiceSettings
 from persistence.models.base import NAMING, Base, Tracked
+from persistence.models.charges import ChargeLineRecord
 from persistence.models.directory import Agent, Communication, Contact, Customer, Region
 from persistence.models.dispatch_rules import DispatchRule, EngineerProfile
 from persistence.models.events import Event
@@ -39,10 +41,12 @@ from persistence.models.tickets import (
 __all__ = [
     "NAMING",
     "Agent",
+    "Attachment",
     "AuditEntry",
     "Base",
     "BusinessCalendar",
     "CalendarDay",
+    "ChargeLineRecord",
     "CheckIn",
     "Communication",
     "Contact",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
 )
@@ -20,7 +22,8 @@ from persistence.types import UTCDateTime
 
 
 class ServiceSettings(Tracked, Base):
-    """One row (id 1): automatic close, maintenance lead time, the default calendar."""
+    """One row (id 1): automatic close, maintenance lead time, the default calendar,
+    charge rates."""
 
     __tablename__ = "service_settings"
 
@@ -28,6 +31,11 @@ class ServiceSettings(Tracked, Base):
     auto_close_after_minutes: Mapped[int | None] = mapped_column(Integer)
     maintenance_lead_days: Mapped[int] = mapped_column(Integer, default=7)
     default_calendar_id: Mapped[int | None] = mapped_column(ForeignKey("business_calendars.id"))
+    # Charge rates (002 售后服务说明书: 100 an hour on our own products, 150 on other
+    # vendors'); each charge line keeps the rate in force when it was made.
+    own_device_hourly: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("100.00"))
+    other_device_hourly: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("150.00"))
+    travel_fee: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
 
 
 class JobRun(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
 )
@@ -72,6 +74,23 @@ class Ticket(Tracked, Base):
     hold_reason: Mapped[str | None] = mapped_column(String(24))
     hold_note: Mapped[str | None] = mapped_column(Text)
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Field work (issue 11): the customer's signature (an attachment of kind SIGNATURE),
+    # the defect repaired (for the warranty's repeat-failure rule), the estimate the
+    # customer answers before chargeable work, the statement's total as the customer
+    # confirmed it, and the days a warranty repair added to the device's warranty.
+    signature_id: Mapped[int | None] = mapped_column(Integer)
+    signer_name: Mapped[str | None] = mapped_column(String(100))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    defect_code: Mapped[str | None] = mapped_column(String(50))
+    estimate_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    estimate_note: Mapped[str | None] = mapped_column(Text)
+    estimate_status: Mapped[str | None] = mapped_column(String(10))
+    estimate_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimate_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimate_answered_by_id: Mapped[int | None] = mapped_column(Integer)
+    estimate_on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    charges_confirmed_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    warranty_extended_days: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

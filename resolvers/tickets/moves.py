@@ -16,6 +16,7 @@ from domain.roles import Actor, Role
 from domain.tickets.access import can_see
 from domain.tickets.access import kinds_of as actor_kinds
 from domain.tickets.lifecycle import (
+    CUSTOMER_DECISIONS,
     Move,
     Plan,
     TicketFacts,
@@ -113,7 +114,7 @@ async def move_ticket(
                 assignee_id=row.assignee_id,
                 customer_id=row.customer_id,
                 customer_has_account=(
-                    move in (Move.CONFIRM_CLOSE, Move.REJECT_CLOSE)
+                    move in CUSTOMER_DECISIONS
                     and await ticket_rows.customer_has_account(session, row.customer_id)
                 ),
             )
