@@ -26,6 +26,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from domain.errors import DomainError, ServiceUnavailable
 from persistence.db import make_engine, make_sessionmaker
+from persistence.storage import storage_from_url
 from realtime.relay import Relay
 from realtime.sockets import GuardedSockets, close_socket, watch_relay
 from realtime.wire import ResultEncoder
@@ -33,6 +34,7 @@ from resolvers.automation.jobs import JOBS
 from resolvers.automation.runner import JobRunner
 from resolvers.context import Context, Deadline, Services
 from resolvers.failures import as_unavailable
+from schema.downloads import endpoints
 from schema.http_guard import HTTPGuard, metrics_refusal
 from schema.request_json import parse_request_json
 from schema.root import build_schema
@@ -52,6 +54,9 @@ class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
             keep_alive_interval=15,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            # Files by the GraphQL multipart request spec; schema.http_guard requires the
+            # preflight header (no cross-site form posts) and streams the body.
+            multipart_uploads_enabled=True,
         )
         self._services_ref = services_ref
         # Websocket limits: messages, handshakes, malformed frames, sends (realtime.sockets).
@@ -152,12 +157,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         await relay.start()
         watch_relay(relay)
+        storage = storage_from_url(
+            settings.files_dir, settings.files_s3_url, settings.files_s3_region
+        )
+        await storage.start()
         services = services_ref["services"] = Services(
             settings=settings,
             engine=engine,
             sessionmaker=sessionmaker,
             signing_key=settings.signing_key(),
             relay=relay,
+            storage=storage,
         )
         runner = JobRunner(services, JOBS, settings.job_interval_seconds)
         if settings.run_jobs:
@@ -167,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await runner.stop()
             await relay.stop()
+            await storage.close()
             await engine.dispose()
 
     async def healthz(_request: Request) -> Response:
@@ -188,8 +199,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     graphql = GraphQLApp(services_ref, settings)
+    served = endpoints(lambda: services_ref["services"])
     return Starlette(
         routes=[
+            Route("/files/{attachment_id}", served["file"], methods=["GET"]),
+            Route("/files/{attachment_id}/thumbnail", served["file"], methods=["GET"]),
+            Route("/tickets/{ticket_id}/report.pdf", served["report"], methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
     from starlette.requests import HTTPConnection
 
+    from persistence.storage import Storage
     from realtime.relay import Relay
     from settings import Settings
 
@@ -42,6 +43,8 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     signing_key: str
     relay: Relay | None = None
+    # Where attachment bytes live (persistence.storage); set by the application.
+    storage: Storage | None = None
 
 
 # Per task and per context, so per operation: a websocket's context serves many

@@ -13,6 +13,7 @@ from domain.policy import Served
 from persistence import models
 from persistence.events import ticket_history
 from persistence.loading import live_rows_by_parent, rows_by_id
+from persistence.queries.charges import warranty_defects
 from persistence.queries.directory import served_customers
 from persistence.queries.maintenance import scheduled_tickets
 from persistence.queries.sla import clocks_of
@@ -123,6 +124,10 @@ class Loaders:
         self.ticket_charge_lines: DataLoader[int, list[models.ChargeLineRecord]] = by_parent(
             models.ChargeLineRecord, models.ChargeLineRecord.ticket_id, models.ChargeLineRecord.id
         )
+        # Keyed by device: the defect code of each closed ticket under warranty on it.
+        self.device_warranty_defects: DataLoader[int, list[str]] = DataLoader(
+            load_fn=partial(_warranty_defects, sessionmaker)
+        )
         self.ticket_depot_steps: DataLoader[int, list[models.DepotStepRecord]] = DataLoader(
             load_fn=partial(_depot_steps, sessionmaker)
         )
@@ -169,6 +174,17 @@ async def _depot_steps(
     for row in rows:
         grouped[row.ticket_id].append(row)
     return [grouped[pk] for pk in ticket_ids]
+
+
+async def _warranty_defects(
+    sessionmaker: async_sessionmaker[AsyncSession], device_ids: list[int]
+) -> list[list[str]]:
+    async with sessionmaker() as session:
+        rows = await warranty_defects(session, device_ids)
+    grouped: dict[int, list[str]] = {pk: [] for pk in device_ids}
+    for device_id, code in rows:
+        grouped[device_id].append(code)
+    return [grouped[pk] for pk in device_ids]
 
 
 async def _clocks(

@@ -250,6 +250,7 @@ TICKETS = Rows(
     _ticket,
 )
 
+
 async def _on_visible_ticket(ctx: Context, row: Any) -> bool:
     ticket = await ctx.loaders.ticket.load(row.ticket_id)
     if ticket is None or ticket.deleted_at is not None:

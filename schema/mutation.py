@@ -6,7 +6,9 @@ import strawberry
 
 from schema.accounts.fields import AccountMutations
 from schema.assets.fields import AssetMutations
+from schema.attachments.fields import AttachmentMutations
 from schema.automation.fields import AutomationMutations
+from schema.charges.fields import ChargeMutations
 from schema.directory.fields import DirectoryMutations
 from schema.dispatch_rules.fields import DispatchRuleMutations
 from schema.outings.fields import OutingMutations
@@ -34,5 +36,7 @@ class Mutation(
     AutomationMutations,
     DispatchRuleMutations,
     ReminderMutations,
+    AttachmentMutations,
+    ChargeMutations,
 ):
     pass

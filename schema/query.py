@@ -8,6 +8,7 @@ from schema.accounts.fields import AccountQueries
 from schema.assets.fields import AssetQueries
 from schema.audit.fields import AuditQueries
 from schema.automation.fields import AutomationQueries
+from schema.charges.fields import ChargeQueries
 from schema.directory.fields import DirectoryQueries
 from schema.dispatch_rules.fields import DispatchRuleQueries
 from schema.maintenance.fields import MaintenanceQueries
@@ -40,5 +41,6 @@ class Query(
     DispatchRuleQueries,
     MaintenanceQueries,
     ReminderQueries,
+    ChargeQueries,
 ):
     pass

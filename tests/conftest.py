@@ -121,3 +121,8 @@ def make_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable
             errors.append(exc)
     if errors:
         raise errors[0]
+
+
+# A local S3 (moto's server mode) for the storage tests and the servers that store
+# files in a bucket: started once per test process, when a test first asks for it.
+from integration.s3_server import s3_url  # noqa: E402, F401

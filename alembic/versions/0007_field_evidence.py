@@ -126,7 +126,6 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("signature_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("signer_name", sa.String(length=100), nullable=True))
         batch_op.add_column(
             sa.Column("signed_at", persistence.types.UTCDateTime(timezone=True), nullable=True)
@@ -171,7 +170,6 @@ def downgrade() -> None:
         batch_op.drop_column("defect_code")
         batch_op.drop_column("signed_at")
         batch_op.drop_column("signer_name")
-        batch_op.drop_column("signature_id")
 
     with op.batch_alter_table("service_settings", schema=None) as batch_op:
         batch_op.drop_column("travel_fee")

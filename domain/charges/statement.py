@@ -10,8 +10,8 @@ plain data; the statement a customer confirms is made of these lines.
 - A repair under warranty extends the warranty by the days the device was out of
   service; the same defect repaired twice under warranty entitles the customer to a
   replacement.
-
-(Groundwork of issue 11: not yet wired to the API.)
+- Estimates: before chargeable work the customer is told what it will cost and
+  accepts or refuses; a ticket cancelled after a refusal costs nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.errors import Conflict
 from domain.money import to_cent, total
 
 HALF_HOUR = timedelta(minutes=30)
@@ -93,6 +94,38 @@ def waive_under_warranty(lines: Sequence[ChargeLine], under_warranty: bool) -> l
     if not under_warranty:
         return list(lines)
     return [ChargeLine(c.kind, c.description, c.quantity, c.unit_price, waived=True) for c in lines]
+
+
+class EstimateStatus(StrEnum):
+    SENT = "SENT"
+    ACCEPTED = "ACCEPTED"
+    REFUSED = "REFUSED"
+
+
+def check_estimate_answer(status: EstimateStatus | None) -> None:
+    """An estimate is answered once, while it is waiting."""
+    if status is None:
+        raise Conflict("no estimate was sent for this ticket")
+    if status is not EstimateStatus.SENT:
+        raise Conflict(f"the estimate was already answered ({status.value})")
+
+
+def free_of_charge(under_warranty: bool, cancelled: bool, estimate: EstimateStatus | None) -> bool:
+    """Every line is waived under warranty (三包), and on a ticket cancelled after its
+    customer refused the estimate."""
+    return under_warranty or (cancelled and estimate is EstimateStatus.REFUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    lines: list[ChargeLine]
+    total: Decimal
+
+
+def make_statement(lines: Sequence[ChargeLine], free: bool) -> Statement:
+    """The lines as shown (all marked waived when free of charge) and what is owed."""
+    shown = waive_under_warranty(lines, free)
+    return Statement(shown, statement_total(shown, free))
 
 
 def extended_warranty(warranty_ends_on: date | None, out_of_service: timedelta) -> date | None:

@@ -27,3 +27,6 @@ class NotificationKind(StrEnum):
     MAINTENANCE_DUE = "MAINTENANCE_DUE"  # to the office: a scheduled maintenance ticket
     AUTO_CLOSED = "AUTO_CLOSED"  # a close request unanswered, confirmed by rule
     REMINDER = "REMINDER"  # a reminder's recipients, at its due time
+    ESTIMATE_SENT = "ESTIMATE_SENT"  # to the customer: accept or refuse the estimated cost
+    ESTIMATE_ANSWERED = "ESTIMATE_ANSWERED"  # to the dispatcher and engineer
+    REPLACEMENT_DUE = "REPLACEMENT_DUE"  # to the back office: a defect repaired twice (三包)

@@ -74,11 +74,11 @@ class Ticket(Tracked, Base):
     hold_reason: Mapped[str | None] = mapped_column(String(24))
     hold_note: Mapped[str | None] = mapped_column(Text)
     hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Field work (issue 11): the customer's signature (an attachment of kind SIGNATURE),
+    # Field work (issue 11): who signed and when (the image: the ticket's newest
+    # attachment of kind SIGNATURE),
     # the defect repaired (for the warranty's repeat-failure rule), the estimate the
     # customer answers before chargeable work, the statement's total as the customer
     # confirmed it, and the days a warranty repair added to the device's warranty.
-    signature_id: Mapped[int | None] = mapped_column(Integer)
     signer_name: Mapped[str | None] = mapped_column(String(100))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     defect_code: Mapped[str | None] = mapped_column(String(50))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import Ticket
+from persistence.models import ChargeLineRecord, Part, Ticket, TicketPart
 
 
 async def warranty_defects(session: AsyncSession, device_ids: list[int]) -> list[tuple[int, str]]:
@@ -19,3 +19,30 @@ async def warranty_defects(session: AsyncSession, device_ids: list[int]) -> list
         Ticket.deleted_at.is_(None),
     )
     return [(int(d), str(c)) for d, c in (await session.execute(stmt)).all() if d and c]
+
+
+async def charge_rows_of(session: AsyncSession, ticket_id: int) -> list[ChargeLineRecord]:
+    stmt = (
+        select(ChargeLineRecord)
+        .where(ChargeLineRecord.ticket_id == ticket_id, ChargeLineRecord.deleted_at.is_(None))
+        .order_by(ChargeLineRecord.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def part_rows_of(session: AsyncSession, ticket_id: int) -> list[tuple[TicketPart, str]]:
+    """The ticket's part lines with each part's name."""
+    stmt = (
+        select(TicketPart, Part.name)
+        .join(Part, Part.id == TicketPart.part_id)
+        .where(TicketPart.ticket_id == ticket_id, TicketPart.deleted_at.is_(None))
+        .order_by(TicketPart.id)
+    )
+    return [(line, str(name)) for line, name in (await session.execute(stmt)).all()]
+
+
+async def live_charge_row(session: AsyncSession, pk: int) -> ChargeLineRecord | None:
+    stmt = select(ChargeLineRecord).where(
+        ChargeLineRecord.id == pk, ChargeLineRecord.deleted_at.is_(None)
+    )
+    return await session.scalar(stmt)

@@ -16,6 +16,7 @@ from persistence.queries import automation as automation_rows
 from persistence.queries import tickets as ticket_rows
 from resolvers.automation.runner import Outcome
 from resolvers.automation.work import job_write
+from resolvers.charges.statement import statement_in
 from resolvers.ids import encode_id
 from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.closing import final_confirmers
@@ -60,6 +61,8 @@ async def _confirm(services: Services, ticket_id: int, cutoff: datetime, now: da
         row.status = TicketStatus.CUSTOMER_CONFIRMED.value
         row.confirmed_at = now
         row.confirmed_by_rule = True
+        # Unanswered: the statement is taken as it stands, as the close is.
+        row.charges_confirmed_total = (await statement_in(session, row)).total
         await session.flush()
         work.touched(encode_id("Ticket", row.id))
         emit_ticket_event(work, EventType.TICKET_AUTO_CLOSED, row, customer)

@@ -15,6 +15,8 @@ from domain.tickets.lifecycle import (
 )
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
+from resolvers.charges.statement import statement_in
+from resolvers.charges.warranty import after_warranty_repair
 from resolvers.maintenance.plans import record_maintained
 from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
@@ -91,6 +93,8 @@ async def confirm_close(
             change.plan.on_behalf_of_customer,
         )
         row.confirmed_at = utcnow()
+        # The customer confirms the statement with the close: its total as it stands.
+        row.charges_confirmed_total = (await statement_in(change.session, row)).total
         await flush_version(change)
         emit_ticket_event(
             change.work,
@@ -164,6 +168,7 @@ async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | N
     async def apply(change: Change) -> None:
         change.ticket.closed_at = utcnow()
         await record_maintained(change.work, change.ticket, change.ticket.closed_at)
+        await after_warranty_repair(change.work, change.ticket)
         await flush_version(change)
         emit_ticket_event(change.work, EventType.TICKET_CLOSED, change.ticket, change.customer)
         await settle(change.work, change.ticket, [NotificationKind.AWAITING_FINAL_CONFIRMATION])

@@ -27,6 +27,7 @@ FIELD_NAMES = {
     "contact_name": "contactName",
     "contact_phone": "contactPhone",
     "device_id": "deviceId",
+    "defect_code": "defectCode",
 }
 
 
@@ -43,6 +44,9 @@ def _cleaned(changes: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = validation.optional_text(value, "contactName", max_length=100)
         elif name == "contact_phone":
             cleaned[name] = validation.phone(value, "contactPhone")
+        elif name == "defect_code":
+            code = validation.optional_text(value, "defectCode", max_length=50)
+            cleaned[name] = code.upper() if code else None
         elif name == "device_id":
             cleaned[name] = None if value is None else decode_id(value, "Device", field="deviceId")
     return cleaned

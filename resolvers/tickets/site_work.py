@@ -17,6 +17,7 @@ from domain.tickets.lifecycle import (
 )
 from persistence.models import CheckIn, WorkRecord
 from persistence.types import utcnow
+from resolvers.charges.lines import charge_labour, charge_travel
 from resolvers.tickets.events import emit_ticket_event
 from resolvers.tickets.moves import Change, flush_version, move_ticket
 
@@ -48,17 +49,17 @@ async def check_in(
             at = check_occurred_at(claimed, now, row.dispatched_at, "occurredAt")
             change.occurred_at = at
         row.started_at = min(row.started_at, at) if row.started_at else at
-        change.session.add(
-            CheckIn(
-                ticket_id=row.id,
-                engineer_id=change.actor.user_id,
-                at=at,
-                latitude=latitude,
-                longitude=longitude,
-                note=cleaned,
-            )
+        made = CheckIn(
+            ticket_id=row.id,
+            engineer_id=change.actor.user_id,
+            at=at,
+            latitude=latitude,
+            longitude=longitude,
+            note=cleaned,
         )
+        change.session.add(made)
         await flush_version(change)
+        await charge_travel(change.work, row, made)
         emit_ticket_event(
             change.work,
             EventType.TICKET_CHECKED_IN,
@@ -114,6 +115,7 @@ async def add_work_record(
         )
         change.session.add(record)
         await flush_version(change)
+        await charge_labour(change.work, change.ticket, record)
         emit_ticket_event(
             change.work, EventType.TICKET_WORK_RECORDED, change.ticket, change.customer
         )

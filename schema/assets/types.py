@@ -14,6 +14,7 @@ from domain.access import (
     TRACKING,
 )
 from domain.assets.warranty import under_warranty as covered
+from domain.charges.statement import repeat_failures
 from resolvers import visibility
 from resolvers.context import Info
 from resolvers.tickets import reads
@@ -24,6 +25,14 @@ from schema.tracking import Tracked
 
 if TYPE_CHECKING:
     from schema.tickets.types import Ticket
+
+
+@strawberry.type(description="A defect repaired under warranty, and how many times.")
+class RepeatFailure:
+    __read__ = ReadRule(part_of=("Device",), fields={ANYONE: ("defect", "count")})
+
+    defect: str
+    count: int
 
 
 @strawberry.type
@@ -48,6 +57,7 @@ class Device(Tracked):
                 "under_warranty",
                 "maintenance_due_on",
                 "tickets",
+                "repeat_failures",
                 *TRACKING,
             ),
             OFFICE_ONLY: ("purchase_price",),
@@ -86,6 +96,17 @@ class Device(Tracked):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Ticket, strawberry.lazy("schema.tickets.types")]]:
         return await reads.device_tickets(info.context, self.id, first, after)  # type: ignore[attr-defined, return-value]
+
+    @strawberry.field(
+        description="Defects repaired at least twice under warranty (三包): a replacement "
+        "is due for each."
+    )
+    async def repeat_failures(self, info: Info) -> list[RepeatFailure]:
+        codes = await info.context.loaders.device_warranty_defects.load(self.id)  # type: ignore[attr-defined]
+        return [
+            RepeatFailure(defect=code, count=count)
+            for code, count in sorted(repeat_failures(codes).items())
+        ]
 
     @strawberry.field(description="Under warranty today (warranty end not yet passed).")
     def under_warranty(self) -> bool:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 from strawberry import ID
+from strawberry.file_uploads import Upload
 
 from domain.roles import Role as DomainRole
 from domain.tickets.depot import DepotStep as DomainDepotStep
@@ -19,6 +20,7 @@ from resolvers.tickets import (
     dispatching,
     kind_restrictions,
     reads,
+    signature,
     site_work,
 )
 from schema.accounts.types import Role
@@ -222,6 +224,25 @@ class TicketMutations:
             note,
             tracking_number,
             expected_version,
+        )
+
+    @strawberry.mutation(
+        description="The customer's signature, on the engineer's phone once the close is "
+        "asked (the ticket's engineer or the office): the signer's name, the image "
+        "(multipart upload), the time signed as the phone says (not in the future, not "
+        "before the dispatch). A new ticket version; a later signature replaces it."
+    )
+    async def record_signature(
+        self,
+        info: Info,
+        ticket_id: ID,
+        signer_name: str,
+        image: Upload,
+        signed_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Ticket:
+        return await signature.record_signature(
+            info.context, ticket_id, signer_name, image, signed_at, expected_version
         )
 
     @strawberry.mutation

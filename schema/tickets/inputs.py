@@ -97,3 +97,8 @@ class UpdateTicketInput:
     device_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="A device of the ticket's customer; null: none."
     )
+    defect_code: str | None = strawberry.field(
+        default=UNSET,
+        description="The defect repaired, as the office codes it (upper-cased): the same "
+        "defect repaired twice under warranty makes a replacement due (三包).",
+    )

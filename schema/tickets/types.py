@@ -14,11 +14,15 @@ from domain.access import ANYONE, STAFF_ONLY, TRACKING
 from domain.events import TicketEventType as DomainTicketEventType
 from domain.tickets.depot import DepotStep as DomainDepotStep
 from resolvers import visibility
+from resolvers.attachments.serving import signature_of
+from resolvers.charges.statement import is_free, statement_for
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.tickets.snapshots import ticket_as_of
 from schema.accounts.types import Role, User
 from schema.assets.types import Device
+from schema.attachments.types import Attachment, file_url
+from schema.charges.types import ChargeKind, ChargeLine, Estimate, EstimateStatus, TicketCharges
 from schema.directory.types import Customer
 from schema.parts.types import PartUsage
 from schema.rules import ReadRule
@@ -116,6 +120,15 @@ class TicketDepot:
     history: list[DepotStepEntry]
 
 
+@strawberry.type(description="The customer's signature, given when the close was asked.")
+class TicketSignature:
+    __read__ = ReadRule(part_of=("Ticket",), fields={ANYONE: ("signer_name", "signed_at", "url")})
+
+    signer_name: str
+    signed_at: datetime = strawberry.field(description="As the phone said (bounded).")
+    url: str
+
+
 @strawberry.type
 class Rating:
     __read__ = ReadRule(
@@ -185,6 +198,12 @@ TICKET_FIELDS = (
     "on_hold",
     "dispatch_rule",
     "depot",
+    "attachments",
+    "signature",
+    "report_url",
+    "charges",
+    "defect_code",
+    "warranty_extended_days",
     *TRACKING,
 )
 
@@ -220,6 +239,68 @@ class Ticket(Tracked):
     closed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    defect_code: str | None = strawberry.field(
+        description="The defect repaired, as the office codes it (三包 repeat failures)."
+    )
+    warranty_extended_days: int | None = strawberry.field(
+        description="Days this repair under warranty added to the device's warranty."
+    )
+
+    @strawberry.field(description="Its files (photos, documents, signatures), oldest first.")
+    async def attachments(self, info: Info) -> list[Attachment]:
+        return await info.context.loaders.ticket_attachments.load(self.id)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field(description="The customer's signature; null until signed.")
+    async def signature(self, info: Info) -> TicketSignature | None:
+        row: Any = self
+        image = await signature_of(info.context, row)
+        if image is None:
+            return None
+        return TicketSignature(
+            signer_name=row.signer_name, signed_at=row.signed_at, url=file_url(image.id)
+        )
+
+    @strawberry.field(
+        description="The service report (服务单) as PDF, served to whoever may see the "
+        "ticket, with a bearer token."
+    )
+    def report_url(self) -> str:
+        return f"/tickets/{encode_id('Ticket', self.id)}/report.pdf"  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="Its statement: labour, travel, parts and the office's lines, waived "
+        "under warranty; the estimate; the total the customer confirmed."
+    )
+    async def charges(self, info: Info) -> TicketCharges:
+        row: Any = self
+        statement = await statement_for(info.context, row)
+        estimate = None
+        if row.estimate_status is not None:
+            estimate = Estimate(
+                amount=row.estimate_amount,
+                note=row.estimate_note,
+                status=EstimateStatus(row.estimate_status),
+                sent_at=row.estimate_sent_at,
+                answered_at=row.estimate_answered_at,
+                on_behalf_of_customer=row.estimate_on_behalf,
+            )
+        return TicketCharges(
+            lines=[
+                ChargeLine(
+                    kind=ChargeKind(line.kind.value),
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    amount=line.amount,
+                    waived=line.waived,
+                )
+                for line in statement.lines
+            ],
+            total=statement.total,
+            estimate=estimate,
+            confirmed_total=row.charges_confirmed_total,
+            free_of_charge=is_free(row),
+        )
 
     @strawberry.field(
         description="Null only where the reader may not see it: in the answer to the "

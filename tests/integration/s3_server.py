@@ -20,7 +20,6 @@ already created.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import pytest
 
@@ -69,34 +69,46 @@ async def _create_bucket(endpoint: str) -> None:
         await client.create_bucket(Bucket=BUCKET)
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start(log: BinaryIO) -> tuple[subprocess.Popen[bytes], str]:
+    """(the server process, its endpoint) once it answers. The free port may be taken
+    between finding and binding it, so a server that exits at once is tried again."""
+    for _ in range(3):
+        endpoint = f"http://127.0.0.1:{free_port()}"
+        port = endpoint.rsplit(":", 1)[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-p", port, "-H", "127.0.0.1"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while process.poll() is None and time.monotonic() < deadline:
+            if _answers(endpoint):
+                return process, endpoint
+            time.sleep(0.05)
+        _stop(process)
+    log.seek(0)
+    output = log.read().decode(errors="replace")[-3000:]
+    pytest.fail(f"moto server did not start:\n{output}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def s3_url() -> Iterator[str]:
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(endpoint):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                output = log.read().decode(errors="replace")[-3000:]
-                pytest.fail(f"moto server did not start on {endpoint}:\n{output}", pytrace=False)
-            time.sleep(0.05)
-        # A sync fixture: asyncio.run is safe here (no loop runs while fixtures are set up).
-        asyncio.run(_create_bucket(endpoint))
-        yield f"http://{ACCESS_KEY}:{SECRET_KEY}@127.0.0.1:{port}/{BUCKET}/{PREFIX}"
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:
+        process, endpoint = _start(log)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        with contextlib.suppress(OSError):
-            log.close()
+            # A sync fixture: asyncio.run is safe (no event loop runs during its setup).
+            asyncio.run(_create_bucket(endpoint))
+            netloc = endpoint.removeprefix("http://")
+            yield f"http://{ACCESS_KEY}:{SECRET_KEY}@{netloc}/{BUCKET}/{PREFIX}"
+        finally:
+            _stop(process)

@@ -31,6 +31,7 @@ from persistence.storage import (
     Storage,
     storage_from_url,
 )
+
 from .s3_server import s3_url  # noqa: F401
 
 
@@ -67,7 +68,8 @@ async def all_keys(storage: Storage, before: datetime) -> set[str]:
 
 def spooled(data: bytes, *, lead: bytes = b"") -> BinaryIO:
     """What the upload handler hands over: a spooled temp file, positioned after `lead`."""
-    source = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    # Handed over open, as the upload handler does; closed when collected.
+    source = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115
     source.write(lead + data)
     source.seek(len(lead))
     return cast(BinaryIO, source)
