@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -55,6 +55,8 @@ class ChargeLine:
     quantity: Decimal
     unit_price: Decimal
     waived: bool = False
+    # The stored line it shows (labour, travel, the office's), None for a part.
+    ref: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -93,7 +95,7 @@ def waive_under_warranty(lines: Sequence[ChargeLine], under_warranty: bool) -> l
     """The lines as shown: under warranty each is marked waived (not hidden)."""
     if not under_warranty:
         return list(lines)
-    return [ChargeLine(c.kind, c.description, c.quantity, c.unit_price, waived=True) for c in lines]
+    return [replace(line, waived=True) for line in lines]
 
 
 class EstimateStatus(StrEnum):

@@ -46,7 +46,7 @@ def _lines(
         if line.quantity > 0
     ]
     lines += [
-        ChargeLine(ChargeKind(row.kind), row.description, row.quantity, row.unit_price)
+        ChargeLine(ChargeKind(row.kind), row.description, row.quantity, row.unit_price, ref=row.id)
         for row in stored
     ]
     return lines

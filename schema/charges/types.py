@@ -35,9 +35,14 @@ class ChargeRates:
 class ChargeLine:
     __read__ = ReadRule(
         part_of=("TicketCharges",),
-        fields={ANYONE: ("kind", "description", "quantity", "unit_price", "amount", "waived")},
+        fields={
+            ANYONE: ("id", "kind", "description", "quantity", "unit_price", "amount", "waived")
+        },
     )
 
+    id: strawberry.ID | None = strawberry.field(
+        description="The line's id (removeChargeLine); null for parts, which follow the parts used."
+    )
     kind: ChargeKind
     description: str
     quantity: Decimal = strawberry.field(description="Hours for labour; pieces for parts.")

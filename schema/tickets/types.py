@@ -287,6 +287,9 @@ class Ticket(Tracked):
         return TicketCharges(
             lines=[
                 ChargeLine(
+                    id=None
+                    if line.ref is None
+                    else strawberry.ID(encode_id("ChargeLine", line.ref)),
                     kind=ChargeKind(line.kind.value),
                     description=line.description,
                     quantity=line.quantity,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -119,6 +120,27 @@ async def the_other_moves(world: World) -> None:
     await mutate(w, "office", "finalizeClose(id: $id)", id=tid)
     await mutate(
         w, "cs", "cancelTicket(id: $id, reason: $reason)", id=ids["T3"], reason="duplicate"
+    )
+    # The world's T1 got a photo (F1), an estimate answered, an office line, a signature;
+    # a file and a line are taken back here.
+    await mutate(w, "office", "removeAttachment(id: $id)", id=ids["F1"])
+    line = await mutate(
+        w,
+        "office",
+        "addChargeLine(ticketId: $ticketId, description: $description, quantity: $quantity, "
+        "unitPrice: $unitPrice)",
+        ticketId=ids["T2"],
+        description="ladder",
+        quantity=Decimal("1"),
+        unitPrice=Decimal("5"),
+    )
+    charge = next(c for c in line["charges"]["lines"] if c["description"] == "ladder")
+    await mutate(
+        w,
+        "office",
+        "removeChargeLine(ticketId: $ticketId, chargeId: $chargeId)",
+        ticketId=ids["T2"],
+        chargeId=charge["id"],
     )
     await mutate(
         w,

@@ -81,6 +81,15 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "DEPOT_STEP": stays(*OPEN_STATES),
     # A hold may end in any open state (it may have outlived the work).
     "RESUME": stays(*OPEN_STATES),
+    # Files go on a ticket while it lives and once closed (a scanned paper form).
+    "ATTACH": stays(*OPEN_STATES, "CLOSED"),
+    # The customer signs once the close is asked (field.graphql), or later.
+    "SIGN": stays("CLOSE_REQUESTED", "CUSTOMER_CONFIRMED", "CLOSED"),
+    # The office's charge lines and estimates come before the close is asked: then
+    # the customer confirms the statement.
+    "CHARGE": stays(*BEFORE_CLOSE),
+    "SEND_ESTIMATE": stays(*BEFORE_CLOSE),
+    "ANSWER_ESTIMATE": stays(*BEFORE_CLOSE),
 }
 
 DISPATCHER_ROLES = {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"}
@@ -110,6 +119,15 @@ WHO: dict[str, set[str]] = {
     "UPDATE": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
     # BACK_OFFICE and ADMIN; the assigned engineer for the hand-overs with the customer.
     "DEPOT_STEP": {"ADMIN", "BACK_OFFICE", "ENGINEER"},
+    # "the ticket's engineer and office staff upload ...; the ticket's customer users
+    # may upload" (field.graphql)
+    "ATTACH": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER", "CUSTOMER"},
+    "SIGN": {"ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE", "ENGINEER"},
+    # "BACK_OFFICE and ADMIN send estimates"; the customer's users answer (or staff on
+    # the behalf of a customer without an account).
+    "CHARGE": {"ADMIN", "BACK_OFFICE"},
+    "SEND_ESTIMATE": {"ADMIN", "BACK_OFFICE"},
+    "ANSWER_ESTIMATE": {"CUSTOMER", "ADMIN", "BACK_OFFICE", "CUSTOMER_SERVICE"},
 }
 
 # Moves only the engineer the ticket is assigned to may make.
@@ -124,9 +142,16 @@ ASSIGNEE_ONLY = {
     "HOLD",
     "RESUME",
     "DEPOT_STEP",
+    "ATTACH",
+    "SIGN",
 }
-# Moves that are the customer's decision.
-CUSTOMER_DECISIONS = {"CONFIRM_CLOSE", "REJECT_CLOSE"}
+# Moves that are the customer's decision, and a status each is decided in.
+CUSTOMER_DECISIONS = {"CONFIRM_CLOSE", "REJECT_CLOSE", "ANSWER_ESTIMATE"}
+DECIDED_IN = {
+    "CONFIRM_CLOSE": "CLOSE_REQUESTED",
+    "REJECT_CLOSE": "CLOSE_REQUESTED",
+    "ANSWER_ESTIMATE": "IN_PROGRESS",
+}
 
 # Cells (move, status) or (move, role) where the module and SPEC.md disagree
 # (strict xfail until mended): none now.
@@ -363,22 +388,22 @@ def test_previous_engineer_loses_the_ticket_at_once() -> None:
     assert result.target is TicketStatus.ACCEPTED
 
 
-# ---------------------------------------------------------- the customer's decision on closing
+# ------------------------------------- the customer's decisions (closing, an estimate)
 
 
 @pytest.mark.parametrize("has_account", [True, False])
 @pytest.mark.parametrize("move", sorted(CUSTOMER_DECISIONS))
 def test_the_tickets_customer_decides_itself(move: str, has_account: bool) -> None:
-    ticket = facts("CLOSE_REQUESTED", customer_has_account=has_account)
+    ticket = facts(DECIDED_IN[move], customer_has_account=has_account)
     result = plan(move, ticket, rightful("CUSTOMER"))
-    assert result == Plan(target=TicketStatus(TRANSITIONS[move]["CLOSE_REQUESTED"]))
+    assert result == Plan(target=TicketStatus(TRANSITIONS[move][DECIDED_IN[move]]))
     assert result.on_behalf_of_customer is False
 
 
 @pytest.mark.parametrize("has_account", [True, False])
 @pytest.mark.parametrize("move", sorted(CUSTOMER_DECISIONS))
 def test_another_customer_is_forbidden(move: str, has_account: bool) -> None:
-    ticket = facts("CLOSE_REQUESTED", customer_has_account=has_account)
+    ticket = facts(DECIDED_IN[move], customer_has_account=has_account)
     other = make_actor("CUSTOMER", user_id=41, customer_id=OTHER_CUSTOMER_ID)
     with pytest.raises(Forbidden) as info:
         plan(move, ticket, other)
@@ -387,7 +412,7 @@ def test_another_customer_is_forbidden(move: str, has_account: bool) -> None:
 
 @pytest.mark.parametrize("move", sorted(CUSTOMER_DECISIONS))
 def test_a_customer_user_without_a_customer_is_forbidden(move: str) -> None:
-    ticket = facts("CLOSE_REQUESTED", customer_has_account=True)
+    ticket = facts(DECIDED_IN[move], customer_has_account=True)
     with pytest.raises(Forbidden):
         plan(move, ticket, make_actor("CUSTOMER", user_id=42, customer_id=None))
 
@@ -395,17 +420,17 @@ def test_a_customer_user_without_a_customer_is_forbidden(move: str) -> None:
 @pytest.mark.parametrize("role", sorted(DISPATCHER_ROLES))
 @pytest.mark.parametrize("move", sorted(CUSTOMER_DECISIONS))
 def test_staff_decide_on_behalf_of_a_customer_without_an_account(move: str, role: str) -> None:
-    ticket = facts("CLOSE_REQUESTED", customer_has_account=False)
+    ticket = facts(DECIDED_IN[move], customer_has_account=False)
     result = plan(move, ticket, rightful(role))
     assert result == Plan(
-        target=TicketStatus(TRANSITIONS[move]["CLOSE_REQUESTED"]), on_behalf_of_customer=True
+        target=TicketStatus(TRANSITIONS[move][DECIDED_IN[move]]), on_behalf_of_customer=True
     )
 
 
 @pytest.mark.parametrize("role", sorted(DISPATCHER_ROLES))
 @pytest.mark.parametrize("move", sorted(CUSTOMER_DECISIONS))
 def test_staff_may_not_decide_for_a_customer_with_an_account(move: str, role: str) -> None:
-    ticket = facts("CLOSE_REQUESTED", customer_has_account=True)
+    ticket = facts(DECIDED_IN[move], customer_has_account=True)
     with pytest.raises(Forbidden) as info:
         plan(move, ticket, rightful(role))
     assert info.value.code == "FORBIDDEN"
