@@ -251,13 +251,19 @@ async def _run_jobs(config: Settings, once: bool) -> bool:
     from resolvers.automation.runner import JobRunner
     from resolvers.context import Services
 
+    from persistence.storage import storage_from_url
+
     engine = make_engine(config.database_url)
+    # The orphan sweep looks at the stored files too.
+    storage = storage_from_url(config.files_dir, config.files_s3_url, config.files_s3_region)
+    await storage.start()
     try:
         services = Services(
             settings=config,
             engine=engine,
             sessionmaker=make_sessionmaker(engine),
             signing_key=secrets.token_urlsafe(48),
+            storage=storage,
         )
         runner = JobRunner(services, JOBS, config.job_interval_seconds)
         if not once:
@@ -273,6 +279,7 @@ async def _run_jobs(config: Settings, once: bool) -> bool:
             typer.echo(f"{report.job}: {outcome}, {report.processed} processed ({report.detail})")
         return failed
     finally:
+        await storage.close()
         await engine.dispose()
 
 

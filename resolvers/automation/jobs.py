@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from resolvers.attachments.sweep import sweep_orphan_files
 from resolvers.automation.runner import Job, prune_job_runs
 from resolvers.maintenance.plans import run_maintenance_plans
 from resolvers.reminders.office import run_reminders
@@ -14,4 +15,5 @@ JOBS: tuple[Job, ...] = (
     Job("maintenance_plans", run_maintenance_plans),
     Job("reminders", run_reminders),
     Job("prune_job_runs", prune_job_runs),
+    Job("files_sweep", sweep_orphan_files),
 )

@@ -10,14 +10,19 @@ import pytest
 from domain.charges.statement import (
     ChargeKind,
     ChargeLine,
+    EstimateStatus,
     Rates,
+    check_estimate_answer,
     extended_warranty,
+    free_of_charge,
     labour_hours,
     labour_line,
+    make_statement,
     repeat_failures,
     statement_total,
     waive_under_warranty,
 )
+from domain.errors import Conflict
 
 SEED_RATES = Rates(Decimal("100.00"), Decimal("150.00"), Decimal("80.00"))
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -74,3 +79,46 @@ def test_repair_time_is_not_counted_against_the_warranty() -> None:
 def test_the_same_defect_repaired_twice_under_warranty_calls_for_a_replacement() -> None:
     assert repeat_failures(["E-SPINDLE", "E-BELT", "E-SPINDLE", ""]) == {"E-SPINDLE": 2}
     assert repeat_failures(["E-BELT"]) == {}
+
+
+# -- estimates and free statements ---------------------------------------------------
+
+
+def test_an_estimate_is_answered_once_while_it_waits() -> None:
+    check_estimate_answer(EstimateStatus.SENT)
+    for answered in (EstimateStatus.ACCEPTED, EstimateStatus.REFUSED):
+        with pytest.raises(Conflict, match="already answered"):
+            check_estimate_answer(answered)
+    with pytest.raises(Conflict, match="no estimate"):
+        check_estimate_answer(None)
+
+
+@pytest.mark.parametrize(
+    ("warranty", "cancelled", "estimate", "free"),
+    [
+        (True, False, None, True),
+        (False, False, None, False),
+        (False, True, None, False),
+        (False, True, EstimateStatus.REFUSED, True),
+        (False, False, EstimateStatus.REFUSED, False),
+        (False, True, EstimateStatus.ACCEPTED, False),
+    ],
+)
+def test_free_of_charge(
+    warranty: bool, cancelled: bool, estimate: EstimateStatus | None, free: bool
+) -> None:
+    assert free_of_charge(warranty, cancelled, estimate) is free
+
+
+def test_a_free_statement_shows_every_line_waived_and_owes_nothing() -> None:
+    lines = [
+        ChargeLine(ChargeKind.LABOUR, "labour", Decimal("1.5"), Decimal("100"), ref=7),
+        ChargeLine(ChargeKind.PART, "belt", Decimal(2), Decimal("12.345")),
+    ]
+    owed = make_statement(lines, free=False)
+    assert owed.total == Decimal("174.69") and not any(line.waived for line in owed.lines)
+    free = make_statement(lines, free=True)
+    assert free.total == Decimal("0.00")
+    assert [line.waived for line in free.lines] == [True, True]
+    assert [line.amount for line in free.lines] == [Decimal("150.00"), Decimal("24.69")]
+    assert free.lines[0].ref == 7
