@@ -247,11 +247,10 @@ def run_jobs(
 async def _run_jobs(config: Settings, once: bool) -> bool:
     import secrets
 
+    from persistence.storage import storage_from_url
     from resolvers.automation.jobs import JOBS
     from resolvers.automation.runner import JobRunner
     from resolvers.context import Services
-
-    from persistence.storage import storage_from_url
 
     engine = make_engine(config.database_url)
     # The orphan sweep looks at the stored files too.
