@@ -1,6 +1,7 @@
 """What guards GraphQL over HTTP before strawberry sees a request (an ASGI middleware):
 
-- a rate limit per user (the id in a valid bearer token) or, without one, per client
+- a rate limit (GraphQL and the downloads: files, service reports) per user (the id in
+  a valid bearer token) or, without one, per client
   address: a token bucket of HTTP_REQUESTS_PER_SECOND with HTTP_BURST (domain.limits).
   Over it, HTTP 429 with `Retry-After` and a GraphQL-shaped body whose error has
   `extensions.code` RATE_LIMITED and `retryAfter`. The buckets live in this process:
@@ -43,6 +44,7 @@ from resolvers.accounts.tokens import read_token
 from settings import Settings
 
 GRAPHQL_PATH = "/graphql"
+DOWNLOAD_PREFIXES = ("/files/", "/tickets/")
 # Distinct users and addresses whose buckets are remembered; past it, full (idle)
 # buckets are forgotten first (domain.limits.KeyedBuckets).
 MAX_TRACKED_CLIENTS = 20_000
@@ -108,8 +110,10 @@ class HTTPGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        graphql = scope.get("path") == GRAPHQL_PATH
-        if graphql:
+        path = scope.get("path", "")
+        graphql = path == GRAPHQL_PATH
+        # Downloads share the bucket: a service report is rendered per request.
+        if graphql or path.startswith(DOWNLOAD_PREFIXES):
             wait = self.buckets.take(self._client_key(scope), self.clock())
             if wait > 0:
                 REFUSED.labels("rate_limited").inc()
