@@ -231,6 +231,18 @@ query ($first: Int) {
 }"""
 
 
+BOARD_WITH_EVIDENCE = """
+query ($first: Int) {
+  tickets(first: $first, filter: {status: [DISPATCHED]}) {
+    totalCount
+    edges { node {
+      id attachments { id url thumbnailUrl } signature { signerName url }
+      charges { total freeOfCharge lines { kind amount waived } estimate { status } }
+    } }
+  }
+}"""
+
+
 OUTINGS = """
 query ($first: Int) {
   outingRequests(first: $first) {
@@ -276,6 +288,8 @@ query ($first: Int) {
         (BOARD, 3 + 3),
         (PARTS, 3),
         (BOARD_WITH_PARTS, 3 + 3),
+        # files; stored charge lines, parts used and their parts (the statement)
+        (BOARD_WITH_EVIDENCE, 3 + 4),
         (OUTINGS, 3 + 5),
         (PURCHASE_ORDERS, 3 + 3),
         (PART_SALES, 3 + 3),
@@ -286,6 +300,7 @@ query ($first: Int) {
         "board",
         "parts",
         "board-with-parts",
+        "board-with-evidence",
         "outings",
         "purchase-orders",
         "part-sales",
