@@ -32,6 +32,7 @@ from persistence.storage import storage_from_url
 from . import files_helpers as fh
 from . import records_helpers as rh
 from .client import Server, assert_error, assert_ok, unique_name
+from .live_helpers import TICKET_EVENTS, live
 from .ticket_helpers import TicketWorld, get_ticket, move_ok
 
 ATTACHMENTS = "query T($id: ID!) { ticket(id: $id) { id version attachments { id kind fileName contentType size url thumbnailUrl takenAt } history { type data } } }"
@@ -276,3 +277,39 @@ def test_the_customer_signs_and_the_office_downloads_the_report(
     assert download(server, charges["reportUrl"], world.customer_user.token).status_code == 200
     assert download(server, charges["reportUrl"], world.engineer2.token).status_code == 404
     assert download(server, charges["reportUrl"], None).status_code == 404
+
+
+async def test_the_office_sees_the_photo_and_the_signature_at_once(
+    world: TicketWorld, files_server: tuple[Server, str | None]
+) -> None:
+    """The dispatcher's PC is told of the engineer's photo and the customer's signature
+    as they are made, with the ticket's new version."""
+    server = world.server
+    ticket = world.advance(world.new_ticket(), "IN_PROGRESS")
+    history = get_ticket(server, world.dispatcher.token, ticket["id"])["history"]
+    since = history[-1]["sequence"]
+    async with live(server, world.dispatcher.token, label="pc") as pc:
+        events = pc.stream(TICKET_EVENTS, {"since": since})
+        photo = await asyncio.to_thread(
+            fh.upload, server, world.engineer.token, ticket["id"], "p.jpg", fh.photo()
+        )
+        made = assert_ok(photo)["uploadAttachment"]
+        seen = await events.until(lambda e: e["type"] == "TICKET_ATTACHMENT_ADDED", 10, "the photo")
+        assert seen[-1]["data"]["attachmentId"] == made["id"]
+        assert seen[-1]["ticket"]["version"] == ticket["version"] + 1
+        closing = await asyncio.to_thread(
+            move_ok, server, world.engineer.token, "requestClose", ticket["id"]
+        )
+        await asyncio.to_thread(
+            fh.multipart,
+            server,
+            fh.SIGN,
+            {"ticketId": ticket["id"], "signerName": "赵女士"},
+            {"image": ("s.png", fh.signature_png(), "image/png")},
+            world.engineer.token,
+        )
+        signed = (await events.until(lambda e: e["type"] == "TICKET_SIGNED", 10, "the signature"))[
+            -1
+        ]
+        assert signed["data"]["signerName"] == "赵女士"
+        assert signed["ticket"]["version"] == closing["version"] + 1
