@@ -54,12 +54,14 @@ async def request_close(
             change.work, EventType.TICKET_CLOSE_REQUESTED, row, change.customer, summary=cleaned
         )
         customers = await ticket_rows.customer_user_ids(change.session, row.customer_id)
+        # What the customer confirms with the close: the statement as it stands now.
+        owed = (await statement_in(change.session, row)).total
         await notify(
             change.work,
             row,
             customers,
             NotificationKind.CLOSE_REQUESTED,
-            f"{row.number}: please confirm",
+            f"{row.number}: please confirm (charges {owed})",
         )
 
     return await move_ticket(

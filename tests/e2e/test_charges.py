@@ -152,8 +152,10 @@ def test_labour_and_travel_at_the_rates_in_force(world: TicketWorld) -> None:
     ]
     assert seen["total"] == "1120.25" and not seen["freeOfCharge"]
 
-    # The customer confirms the statement with the close: the total is kept.
+    # The customer is told the total with the close request, and confirms it.
     ticket = move_ok(s, world.engineer.token, "requestClose", ticket["id"])
+    asked = notifications(s, world.customer_user.token)[0]
+    assert asked["kind"] == "CLOSE_REQUESTED" and "1120.25" in asked["message"]
     assert_error(  # the office's lines stop once the close is asked
         s.gql(
             ADD_LINE,
