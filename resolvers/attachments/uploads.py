@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from resolvers.context import Context, Services
 
 OUTSIDE_THE_OFFICE = frozenset(Role) - OFFICE
+# Photos decoded at once per process: a 50-megapixel photo takes some 300 MB while it
+# is turned upright and re-encoded; the others wait their turn.
+IMAGE_WORK = asyncio.Semaphore(2)
 # Bytes read to tell the type (filetype needs at most 262).
 SNIFF_BYTES = 8192
 HASH_CHUNK = 1024 * 1024
@@ -147,15 +150,16 @@ async def store_upload(
     now = utcnow()
     key = new_key(now)
     if content_type in IMAGE_TYPES:
-        image = await asyncio.to_thread(
-            prepare_image,
-            source,
-            content_type,
-            shown,
-            max_pixels=settings.files_max_image_pixels,
-            zone=PHOTO_CLOCK_ZONE,
-            now=now,
-        )
+        async with IMAGE_WORK:
+            image = await asyncio.to_thread(
+                prepare_image,
+                source,
+                content_type,
+                shown,
+                max_pixels=settings.files_max_image_pixels,
+                zone=PHOTO_CLOCK_ZONE,
+                now=now,
+            )
         stored = StoredFile(
             storage_key=key,
             file_name=shown,
