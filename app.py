@@ -84,7 +84,7 @@ class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
         # to commit: that answer waits for the commit.
         context: Context = kwargs["context"]
         context.deadline = deadline = Deadline()
-        work = asyncio.ensure_future(super().execute_operation(**kwargs))
+        work = asyncio.ensure_future(self._execute_then_close(**kwargs))
         try:
             await asyncio.wait({work}, timeout=self._settings.request_timeout_seconds)
         except asyncio.CancelledError:
@@ -107,6 +107,16 @@ class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
                 )
             ],
         )
+
+    async def _execute_then_close(self, **kwargs: Any) -> Any:
+        """The operation, then its uploads' spooled files closed (and so deleted) as
+        soon as it is done with them, not whenever the collector gets to them."""
+        try:
+            return await super().execute_operation(**kwargs)
+        finally:
+            connection = kwargs["context"].connection
+            if isinstance(connection, Request):
+                await connection.close()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self._services_ref["services"], request)

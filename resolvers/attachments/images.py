@@ -69,7 +69,8 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=90, optimize=True)
+        # No `optimize`: it costs 15 of the 50 ms a 1 MB photo takes for 4 % of its size.
+        image.save(out, "JPEG", quality=90)
     elif fmt == "WEBP":
         image.save(out, "WEBP", quality=90)
     else:
