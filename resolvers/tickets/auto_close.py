@@ -58,11 +58,13 @@ async def _confirm(services: Services, ticket_id: int, cutoff: datetime, now: da
             return False
         customer = await session.get(Customer, row.customer_id)
         assert customer is not None
+        # Unanswered: the statement is taken as it stands, as the close is (read before
+        # the row changes: a read after would flush it early).
+        owed = (await statement_in(session, row)).total
+        row.charges_confirmed_total = owed
         row.status = TicketStatus.CUSTOMER_CONFIRMED.value
         row.confirmed_at = now
         row.confirmed_by_rule = True
-        # Unanswered: the statement is taken as it stands, as the close is.
-        row.charges_confirmed_total = (await statement_in(session, row)).total
         await session.flush()
         work.touched(encode_id("Ticket", row.id))
         emit_ticket_event(work, EventType.TICKET_AUTO_CLOSED, row, customer)

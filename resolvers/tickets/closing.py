@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import validation
@@ -16,7 +17,7 @@ from domain.tickets.lifecycle import (
 from persistence.queries import tickets as ticket_rows
 from persistence.types import utcnow
 from resolvers.charges.statement import statement_in
-from resolvers.charges.warranty import after_warranty_repair
+from resolvers.charges.warranty import WarrantyRepair, warranty_repair
 from resolvers.maintenance.plans import record_maintained
 from resolvers.notifications.notices import notify, settle
 from resolvers.tickets.events import emit_ticket_event
@@ -86,8 +87,16 @@ async def confirm_close(
     quality = check_rating(rating.quality, "rating.quality")
     comment = validation.optional_text(rating.comment, "rating.comment", max_length=2000)
 
+    owed: list[Decimal] = []
+
+    async def before(change: Change) -> None:
+        # The customer confirms the statement with the close: its total as it stands
+        # (read before the move touches the row: a read after would flush it early).
+        owed.append((await statement_in(change.session, change.ticket)).total)
+
     async def apply(change: Change) -> None:
         row = change.ticket
+        row.charges_confirmed_total = owed[0]
         row.rating_communication, row.rating_quality = communication, quality
         row.rating_solved, row.rating_comment = rating.solved, comment
         row.rated_by_id, row.rated_on_behalf = (
@@ -95,8 +104,6 @@ async def confirm_close(
             change.plan.on_behalf_of_customer,
         )
         row.confirmed_at = utcnow()
-        # The customer confirms the statement with the close: its total as it stands.
-        row.charges_confirmed_total = (await statement_in(change.session, row)).total
         await flush_version(change)
         emit_ticket_event(
             change.work,
@@ -121,6 +128,7 @@ async def confirm_close(
         ticket_id=ticket_id,
         expected_version=expected_version,
         idempotency_key=idempotency_key,
+        before=before,
         apply=apply,
     )
 
@@ -167,11 +175,20 @@ async def reject_close(
 
 
 async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | None) -> Any:
+    repairs: list[WarrantyRepair | None] = []
+
+    async def before(change: Change) -> None:
+        repairs.append(await warranty_repair(change.work, change.ticket))
+
     async def apply(change: Change) -> None:
+        repair = repairs[0]
+        if repair is not None:
+            change.ticket.warranty_extended_days = repair.extended_days
         change.ticket.closed_at = utcnow()
         await record_maintained(change.work, change.ticket, change.ticket.closed_at)
-        await after_warranty_repair(change.work, change.ticket)
         await flush_version(change)
+        if repair is not None:
+            await repair.tell_the_office(change.work, change.ticket)
         emit_ticket_event(change.work, EventType.TICKET_CLOSED, change.ticket, change.customer)
         await settle(change.work, change.ticket, [NotificationKind.AWAITING_FINAL_CONFIRMATION])
 
@@ -181,6 +198,7 @@ async def finalize_close(ctx: Context, ticket_id: str, expected_version: int | N
         move=Move.FINALIZE_CLOSE,
         ticket_id=ticket_id,
         expected_version=expected_version,
+        before=before,
         apply=apply,
     )
 

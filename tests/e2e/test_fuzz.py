@@ -238,7 +238,15 @@ def scalar_strategies(schema: graphql.GraphQLSchema) -> dict[str, st.SearchStrat
         ),
         st.text(max_size=12),
     ).map(nodes.String)
-    return {"ID": ids, "Decimal": decimals, "Date": dates, "DateTime": datetimes}
+    # A file can only come as a multipart part: inline, a string (refused, never a 5xx).
+    uploads = st.text(max_size=12).map(nodes.String)
+    return {
+        "ID": ids,
+        "Decimal": decimals,
+        "Date": dates,
+        "DateTime": datetimes,
+        "Upload": uploads,
+    }
 
 
 def draw(strategy: st.SearchStrategy[str], count: int) -> list[str]:
