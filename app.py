@@ -32,6 +32,7 @@ from realtime.sockets import GuardedSockets, close_socket, watch_relay
 from realtime.wire import ResultEncoder
 from resolvers.automation.jobs import JOBS
 from resolvers.automation.runner import JobRunner
+from resolvers.channels.deliverer import Deliverer
 from resolvers.context import Context, Deadline, Services
 from resolvers.failures import as_unavailable
 from schema.downloads import endpoints
@@ -182,9 +183,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         runner = JobRunner(services, JOBS, settings.job_interval_seconds)
         if settings.run_jobs:
             await runner.start()
+        deliverer = Deliverer(services, poll_seconds=settings.delivery_poll_seconds)
+        if settings.run_deliveries:
+            await deliverer.start()
         try:
             yield
         finally:
+            await deliverer.stop()
             await runner.stop()
             await relay.stop()
             await storage.close()

@@ -103,6 +103,17 @@ class Settings(BaseSettings):
     company_name: str = "Aftersales Service"
     report_font: Path | None = None
 
+    # Channels outside the app (WeChat Work, webhooks, e-mail): deliveries run in one
+    # process at a time (a lease), looking for new events every `delivery_poll_seconds`.
+    # `public_url` is where the links in messages point. Outgoing addresses in loopback
+    # or private ranges are refused unless `webhook_allow_private`.
+    run_deliveries: bool = True
+    delivery_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The first wait after a failed try; each next one doubles (capped at 10 minutes).
+    delivery_backoff_seconds: float = Field(default=1.0, gt=0, le=600)
+    public_url: str = "http://127.0.0.1:8000"
+    webhook_allow_private: bool = False
+
     # /metrics: open outside production; in production it needs `Authorization: Bearer
     # <METRICS_TOKEN>` (without a token it answers 404).
     metrics_token: str | None = None

@@ -67,6 +67,8 @@ class Action(StrEnum):
     JOB_RUN_READ = "job_run.read"
     CHARGE_RATES_READ = "charge_rates.read"
     CHARGE_RATES_MANAGE = "charge_rates.manage"
+    CHANNEL_MANAGE = "channel.manage"
+    DELIVERY_READ = "delivery.read"
 
 
 MATRIX: dict[Action, frozenset[Role]] = {
@@ -129,6 +131,10 @@ MATRIX: dict[Action, frozenset[Role]] = {
     # what the work will cost before doing it); "BACK_OFFICE and ADMIN set rates".
     Action.CHARGE_RATES_READ: STAFF,
     Action.CHARGE_RATES_MANAGE: frozenset({A, BO}),
+    # "ADMIN manages channels" (channels.graphql), binds WeChat Work ids, reads and
+    # retries the delivery log.
+    Action.CHANNEL_MANAGE: frozenset({A}),
+    Action.DELIVERY_READ: frozenset({A}),
 }
 
 

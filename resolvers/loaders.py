@@ -117,6 +117,8 @@ class Loaders:
         self.scheduled_ticket: DataLoader[tuple[int, date], models.Ticket | None] = DataLoader(
             load_fn=partial(_scheduled, sessionmaker)
         )
+        self.channel: DataLoader[int, models.Channel | None] = by_id(models.Channel)
+        self.notification: DataLoader[int, models.Notification | None] = by_id(models.Notification)
         self.attachment: DataLoader[int, models.Attachment | None] = by_id(models.Attachment)
         self.ticket_attachments: DataLoader[int, list[models.Attachment]] = by_parent(
             models.Attachment, models.Attachment.ticket_id, models.Attachment.id

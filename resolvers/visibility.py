@@ -273,6 +273,13 @@ TICKET_EVENTS = Rows(
     lambda ctx, event: sees_event_type(_reader(ctx), event.type),
 )
 
+CHANNEL_PREFERENCES = Rows(
+    "the admin: all; everyone else: their own",
+    _roles(frozenset({Role.ADMIN})),
+    frozenset(Role),
+    lambda ctx, row: row.user_id == _reader(ctx).user_id,
+)
+
 NOTIFICATIONS = Rows(
     "its recipient only",
     _nobody,

@@ -8,6 +8,7 @@ from schema.accounts.fields import AccountMutations
 from schema.assets.fields import AssetMutations
 from schema.attachments.fields import AttachmentMutations
 from schema.automation.fields import AutomationMutations
+from schema.channels.fields import ChannelMutations
 from schema.charges.fields import ChargeMutations
 from schema.directory.fields import DirectoryMutations
 from schema.dispatch_rules.fields import DispatchRuleMutations
@@ -38,5 +39,6 @@ class Mutation(
     ReminderMutations,
     AttachmentMutations,
     ChargeMutations,
+    ChannelMutations,
 ):
     pass

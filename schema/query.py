@@ -8,6 +8,7 @@ from schema.accounts.fields import AccountQueries
 from schema.assets.fields import AssetQueries
 from schema.audit.fields import AuditQueries
 from schema.automation.fields import AutomationQueries
+from schema.channels.fields import ChannelQueries
 from schema.charges.fields import ChargeQueries
 from schema.directory.fields import DirectoryQueries
 from schema.dispatch_rules.fields import DispatchRuleQueries
@@ -42,5 +43,6 @@ class Query(
     MaintenanceQueries,
     ReminderQueries,
     ChargeQueries,
+    ChannelQueries,
 ):
     pass

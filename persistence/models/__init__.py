@@ -12,6 +12,7 @@ from persistence.models.attachments import Attachment
 from persistence.models.audit import AuditEntry
 from persistence.models.automation import JobRun, ServiceSettings
 from persistence.models.base import NAMING, Base, Tracked
+from persistence.models.channels import Channel, ChannelPreference, Delivery, Lease
 from persistence.models.charges import ChargeLineRecord
 from persistence.models.directory import Agent, Communication, Contact, Customer, Region
 from persistence.models.dispatch_rules import DispatchRule, EngineerProfile
@@ -46,11 +47,14 @@ __all__ = [
     "Base",
     "BusinessCalendar",
     "CalendarDay",
+    "Channel",
+    "ChannelPreference",
     "ChargeLineRecord",
     "CheckIn",
     "Communication",
     "Contact",
     "Customer",
+    "Delivery",
     "DepotStepRecord",
     "Device",
     "DispatchRule",
@@ -60,6 +64,7 @@ __all__ = [
     "IdempotencyKey",
     "JobRun",
     "KindRestriction",
+    "Lease",
     "LoginAddressThrottle",
     "LoginThrottle",
     "Notification",
