@@ -5,7 +5,8 @@ holder stops renewing, another process takes over once it expires). The holder:
 
 * turns new events into deliveries, per channel from its own cursor: a NOTIFICATION
   (a new one, not its handling) to each recipient the channel reaches and who wants
-  its kind; every ticket event to a webhook. Deliveries are unique per (channel,
+  its kind; to a webhook, every ticket event and the notifications of the kinds it
+  carries, in one stream. Deliveries are unique per (channel,
   event, recipient) and the cursor moves in the same transaction: nothing is made
   twice, nothing is skipped, across restarts;
 * runs one worker per channel: the oldest open delivery of each recipient, when due,
@@ -81,19 +82,28 @@ def deliveries_for(
         "next_attempt_at": now,
         "created_at": now,
     }
-    if kind is ChannelKind.WEBHOOK:
-        if EventType(event.type) in TICKET_EVENTS:
-            return [{**base, "recipient_key": 0, "address": None, "notification_id": None}]
-        return []
     payload = event.payload or {}
-    if event.type != EventType.NOTIFICATION.value or payload.get("handled"):
+    notification_kind = str(payload.get("kind", ""))
+    is_new_notification = event.type == EventType.NOTIFICATION.value and not payload.get("handled")
+    if kind is ChannelKind.WEBHOOK:
+        # One stream to the endpoint: every ticket change, and the notifications of the
+        # kinds it carries (every kind when none are named).
+        if EventType(event.type) in TICKET_EVENTS or (
+            is_new_notification
+            and wanted(channel.notification_kinds or [], None, notification_kind)
+        ):
+            notification_id = payload.get("notificationId") if is_new_notification else None
+            return [
+                {**base, "recipient_key": 0, "address": None, "notification_id": notification_id}
+            ]
+        return []
+    if not is_new_notification:
         return []
     recipient = event.recipient_id
     preference = preferences.get(recipient) if recipient is not None else None
     if recipient is None or preference is None:
         return []
     address = address_of(kind, preference.wecom_user_id, preference.email)
-    notification_kind = str(payload.get("kind", ""))
     if not address or not wanted(
         channel.notification_kinds or [], preference.kinds, notification_kind
     ):

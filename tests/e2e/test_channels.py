@@ -81,6 +81,15 @@ def world(hub: Server) -> TicketWorld:
     return TicketWorld.build(hub)
 
 
+def changes_of(erp: fakes.FakeReceiver, ticket_id: str) -> list[dict[str, Any]]:
+    """The ticket events the receiver got about a ticket (not the notifications)."""
+    return [
+        d
+        for d in erp.deliveries()
+        if d["event"] != "NOTIFICATION" and (d["body"]["ticket"] or {}).get("id") == ticket_id
+    ]
+
+
 def create_channel(server: Server, **fields: Any) -> dict[str, Any]:
     return assert_ok(server.gql(CREATE, {"input": fields}, server.admin_token))["createChannel"]
 
@@ -155,9 +164,7 @@ def test_the_erp_receives_every_ticket_change_once_signed(world: TicketWorld, hu
         history = get_ticket(hub, world.dispatcher.token, ticket["id"])["history"]
 
         def of_ticket() -> list[dict[str, Any]]:
-            return [
-                d for d in erp.deliveries() if (d["body"]["ticket"] or {}).get("id") == ticket["id"]
-            ]
+            return changes_of(erp, ticket["id"])
 
         got = wait_for(lambda: len(of_ticket()) >= len(history) and of_ticket(), "every change")
         time.sleep(0.5)  # nothing more comes
@@ -169,6 +176,13 @@ def test_the_erp_receives_every_ticket_change_once_signed(world: TicketWorld, hu
         assert [d["body"]["ticket"]["status"] for d in got][-1] == "ACCEPTED"
         assert erp.bad_signatures == 0
         assert erp.requests >= len(got) + 2  # the two refusals were tried again
+        # The notifications about it too (every kind: none named), with the ticket.
+        told = [
+            d["body"]
+            for d in erp.deliveries()
+            if d["event"] == "NOTIFICATION" and d["body"]["ticket"]["id"] == ticket["id"]
+        ]
+        assert [n["notification"]["kind"] for n in told] == ["DISPATCHED"]
         switch_off(hub, channel)
 
 
@@ -253,13 +267,9 @@ def test_deliveries_pending_at_a_stop_go_out_once_from_the_next_server(
             **FAST,
         )
         history = get_ticket(second, second.admin_token, ticket["id"])["history"]
-        got = wait_for(
-            lambda: len(erp.deliveries()) >= len(history) and erp.deliveries(),
-            "the backlog",
-            within=40,
-        )
+        wait_for(lambda: len(changes_of(erp, ticket["id"])) >= len(history), "the backlog")
         time.sleep(1)
-        got = [d for d in erp.deliveries() if (d["body"]["ticket"] or {}).get("id") == ticket["id"]]
+        got = changes_of(erp, ticket["id"])
         assert [d["event"] for d in got] == [h["type"] for h in history]
         assert len({d["delivery"] for d in got}) == len(got)
         second.stop()
