@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('event_sequence', sa.BigInteger(), nullable=False),
     sa.Column('event_type', sa.String(length=40), nullable=False),
     sa.Column('recipient_key', sa.Integer(), nullable=False),
+    sa.Column('stream', sa.String(length=40), nullable=False),
     sa.Column('address', sa.String(length=254), nullable=True),
     sa.Column('notification_id', sa.Integer(), nullable=True),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
@@ -77,7 +78,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_due', ['channel_id', 'status', 'recipient_key', 'id'], unique=False)
+        batch_op.create_index('ix_deliveries_due', ['channel_id', 'status', 'stream', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deliveries_notification_id'), ['notification_id'], unique=False)
         batch_op.create_index('uq_deliveries_event', ['channel_id', 'event_sequence', 'recipient_key'], unique=True)
 

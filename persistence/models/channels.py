@@ -59,8 +59,8 @@ class Delivery(Base):
     __table_args__ = (
         # One delivery per event, channel and recipient, whatever process made it.
         Index("uq_deliveries_event", "channel_id", "event_sequence", "recipient_key", unique=True),
-        # The next due delivery of each recipient of a channel, oldest first.
-        Index("ix_deliveries_due", "channel_id", "status", "recipient_key", "id"),
+        # The next due delivery of each stream of a channel, oldest first.
+        Index("ix_deliveries_due", "channel_id", "status", "stream", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +69,9 @@ class Delivery(Base):
     event_type: Mapped[str] = mapped_column(String(40))
     # The recipient user (0 for a webhook's endpoint), and where it was reached.
     recipient_key: Mapped[int] = mapped_column(Integer)
+    # What is kept in order: a user's messages ("user:7"); for a webhook, each ticket's
+    # changes ("ticket:12"), so tickets go out side by side, each in order.
+    stream: Mapped[str] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(254))
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

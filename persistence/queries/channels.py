@@ -69,14 +69,15 @@ async def move_cursor(session: AsyncSession, channel_id: int, sequence: int) -> 
 async def due_deliveries(
     session: AsyncSession, channel_id: int, now: datetime, limit: int
 ) -> list[Delivery]:
-    """The oldest open delivery of each recipient, when it is due: a recipient's later
-    messages wait for the earlier ones (in order per recipient)."""
+    """The oldest open delivery of each stream, when it is due: a stream's later
+    messages wait for the earlier ones (in order per recipient; per ticket for a
+    webhook)."""
     earlier = aliased(Delivery)
     first_open = (
         select(func.min(earlier.id))
         .where(
             earlier.channel_id == Delivery.channel_id,
-            earlier.recipient_key == Delivery.recipient_key,
+            earlier.stream == Delivery.stream,
             earlier.status.in_(OPEN),
         )
         .scalar_subquery()

@@ -9,7 +9,8 @@ holder stops renewing, another process takes over once it expires). The holder:
   carries, in one stream. Deliveries are unique per (channel,
   event, recipient) and the cursor moves in the same transaction: nothing is made
   twice, nothing is skipped, across restarts;
-* runs one worker per channel: the oldest open delivery of each recipient, when due,
+* runs one worker per channel: the oldest open delivery of each stream (a recipient;
+  for a webhook, a ticket: tickets go out side by side, each in order), when due,
   at most CONCURRENCY at a time, each bounded by a timeout; SENT, or FAILED with the
   next try after a backoff with jitter, or GAVE_UP after `maxAttempts` (or at once
   when trying again cannot help). A slow or dead endpoint holds its own worker only:
@@ -93,8 +94,18 @@ def deliveries_for(
             and wanted(channel.notification_kinds or [], None, notification_kind)
         ):
             notification_id = payload.get("notificationId") if is_new_notification else None
+            if event.ticket_id is not None:
+                stream = f"ticket:{event.ticket_id}"
+            else:
+                stream = f"user:{event.recipient_id}" if event.recipient_id else "service"
             return [
-                {**base, "recipient_key": 0, "address": None, "notification_id": notification_id}
+                {
+                    **base,
+                    "recipient_key": 0,
+                    "stream": stream,
+                    "address": None,
+                    "notification_id": notification_id,
+                }
             ]
         return []
     if not is_new_notification:
@@ -112,6 +123,7 @@ def deliveries_for(
         {
             **base,
             "recipient_key": recipient,
+            "stream": f"user:{recipient}",
             "address": address,
             "notification_id": payload.get("notificationId"),
         }
