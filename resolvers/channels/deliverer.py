@@ -30,6 +30,8 @@ import socket
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import Counter, Histogram
+
 from domain.channels.config import ChannelKind, DeliveryStatus
 from domain.channels.delivery import Outcome, Result, address_of, backoff, status_after, wanted
 from domain.events import TICKET_EVENTS, EventType
@@ -46,6 +48,18 @@ if TYPE_CHECKING:
     from resolvers.context import Services
 
 log = logging.getLogger("aftersales.deliveries")
+
+TRIES = Counter(
+    "aftersales_delivery_tries_total",
+    "Tries of deliveries outside the app, by channel kind and resulting status",
+    ["kind", "status"],
+)
+LAG = Histogram(
+    "aftersales_delivery_lag_seconds",
+    "From a delivery's event to its sending (sent deliveries)",
+    ["kind"],
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600),
+)
 
 LEASE = "deliveries"
 BATCH = 500
@@ -242,7 +256,10 @@ async def attempt(
             last_error=None if status is DeliveryStatus.SENT else result.detail[:500],
             sent_at=now if status is DeliveryStatus.SENT else None,
         )
-    if status is not DeliveryStatus.SENT:
+    TRIES.labels(target.kind.value, status.value).inc()
+    if status is DeliveryStatus.SENT:
+        LAG.labels(target.kind.value).observe((now - delivery.created_at).total_seconds())
+    else:
         log.info(
             "delivery %s by channel %s: %s (%s)",
             delivery.id,
