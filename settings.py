@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     # or private ranges are refused unless `webhook_allow_private`.
     run_deliveries: bool = True
     delivery_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    # The first wait after a failed try; each next one doubles (capped at 10 minutes).
+    # The first wait after a failed try; each next one doubles (capped at 5 minutes).
     delivery_backoff_seconds: float = Field(default=1.0, gt=0, le=600)
     public_url: str = "http://127.0.0.1:8000"
     webhook_allow_private: bool = False

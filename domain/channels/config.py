@@ -12,7 +12,8 @@ from typing import Any
 from domain.errors import BadUserInput
 
 WECOM_API = "https://qyapi.weixin.qq.com"
-DEFAULT_MAX_ATTEMPTS = 8
+# 1 s, 2 s ... 256 s, then every 5 minutes: about 80 minutes of tries.
+DEFAULT_MAX_ATTEMPTS = 24
 MAX_ATTEMPTS_LIMIT = 50
 
 

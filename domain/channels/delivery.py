@@ -11,7 +11,9 @@ from enum import StrEnum
 from domain.channels.config import ChannelKind, DeliveryStatus
 
 BACKOFF_BASE = timedelta(seconds=1)
-BACKOFF_CAP = timedelta(minutes=10)
+# A receiver that comes back is caught up within this; with DEFAULT_MAX_ATTEMPTS a
+# stream keeps trying for some 80 minutes (an endpoint down for an hour loses nothing).
+BACKOFF_CAP = timedelta(minutes=5)
 # Each wait is drawn within ±JITTER of its nominal value, so that receivers that were
 # down together are not hammered together when they come back.
 JITTER = 0.2

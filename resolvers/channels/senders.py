@@ -77,6 +77,15 @@ class Senders:
         await self.client.aclose()
 
     async def send(self, target: Target, address: str | None, message: Message) -> Result:
+        result = await self._send(target, address, message)
+        # No secret ever reaches the delivery log (an error may quote a URL).
+        detail = result.detail
+        for secret in target.secrets.values():
+            if secret:
+                detail = detail.replace(secret, "***")
+        return Result(result.outcome, detail, result.retry_after)
+
+    async def _send(self, target: Target, address: str | None, message: Message) -> Result:
         try:
             if target.kind is ChannelKind.WEBHOOK:
                 return await self._webhook(target, message)

@@ -132,6 +132,8 @@ class FakeReceiver:
     statuses: list[int] = field(default_factory=list)
     # When set, every request is answered with this status (a receiver that is down).
     down_with: int | None = None
+    # Seconds each request takes before its answer (a slow or hanging endpoint).
+    delay: float = 0.0
     received: list[dict[str, Any]] = field(default_factory=list)
     bad_signatures: int = 0
     requests: int = 0
@@ -157,6 +159,9 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with fake._lock:
             fake.requests += 1
+        if fake.delay:
+            time.sleep(fake.delay)
+        with fake._lock:
             if fake.down_with is not None:
                 status = fake.down_with
             elif fake.statuses:

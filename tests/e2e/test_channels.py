@@ -246,6 +246,39 @@ def test_a_delivery_gives_up_and_is_sent_again(world: TicketWorld, hub: Server) 
         switch_off(hub, channel)
 
 
+def test_a_hanging_endpoint_holds_up_neither_the_api_nor_other_channels(
+    world: TicketWorld, hub: Server
+) -> None:
+    with fakes.receiver(delay=25.0) as stuck, fakes.wecom() as api:
+        hook = create_channel(
+            hub, kind="WEBHOOK", name="stuck", config={"url": stuck.url, "secret": stuck.secret}
+        )
+        wecom = create_channel(
+            hub,
+            kind="WECOM",
+            name="wecom-2",
+            config={
+                "corpId": api.corp_id,
+                "corpSecret": api.corp_secret,
+                "agentId": 7,
+                "apiBase": api.url,
+            },
+            notificationKinds=["DISPATCHED"],
+        )
+        wecom_id = f"eng-{secrets.token_hex(4)}"
+        hub.admin(BIND, {"userId": world.engineer2.id, "wecomUserId": wecom_id})
+        for _ in range(3):  # the webhook's worker is busy with every one of them
+            world.new_ticket()
+        wait_for(lambda: stuck.requests > 0, "the webhook's first (hanging) request")
+        started = time.monotonic()
+        ticket = world.new_ticket()
+        dispatch(hub, world.dispatcher.token, ticket["id"], world.engineer2.id)
+        assert time.monotonic() - started < 2.0  # the API answers as ever
+        wait_for(lambda: api.received_by(wecom_id), "WeChat Work", within=5.0)
+        switch_off(hub, hook)
+        switch_off(hub, wecom)
+
+
 def test_deliveries_pending_at_a_stop_go_out_once_from_the_next_server(
     backend: str, server_factory: Callable[..., Server]
 ) -> None:
