@@ -137,6 +137,10 @@ def deliveries_listed(
     return stmt
 
 
+async def lease_of(session: AsyncSession, name: str) -> Lease | None:
+    return await session.get(Lease, name)
+
+
 async def take_lease(
     session: AsyncSession, name: str, holder: str, now: datetime, until: datetime
 ) -> bool:

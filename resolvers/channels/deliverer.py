@@ -334,7 +334,16 @@ class Deliverer:
         return writing(self.services)
 
     async def _hold(self) -> bool:
+        """Whether this process delivers now. Read first: a write (the lease taken or
+        renewed) only when it is free, expired, or ours and half gone."""
         now = utcnow()
+        async with self.services.sessionmaker() as session:
+            lease = await channel_rows.lease_of(session, LEASE)
+        if lease is not None and lease.expires_at > now:
+            if lease.holder != self.holder:
+                return False
+            if lease.expires_at - now > self.lease_for / 2:
+                return True
         async with self._writing() as session, session.begin():
             return await channel_rows.take_lease(
                 session, LEASE, self.holder, now, now + self.lease_for
@@ -359,9 +368,13 @@ class Deliverer:
             self._wake.clear()
 
     async def _round(self, channels: list[Channel]) -> None:
+        async with self.services.sessionmaker() as session:
+            newest = await last_sequence(session)
         for channel in channels:
-            while await fan_out(self.services, channel.id) == BATCH:
-                pass
+            # Only a channel with new events takes a write transaction.
+            if channel.cursor < newest:
+                while await fan_out(self.services, channel.id) == BATCH:
+                    pass
         wanted_ids = {c.id for c in channels}
         for channel_id in list(self._workers):
             if channel_id not in wanted_ids or self._workers[channel_id].done():
