@@ -101,8 +101,8 @@ def deliveries_for(
     notification_kind = str(payload.get("kind", ""))
     is_new_notification = event.type == EventType.NOTIFICATION.value and not payload.get("handled")
     if kind is ChannelKind.WEBHOOK:
-        # One stream to the endpoint: every ticket change, and the notifications of the
-        # kinds it carries (every kind when none are named).
+        # Every ticket change, and the notifications of the kinds it carries (every kind
+        # when none are named); each ticket's in order, tickets side by side.
         if EventType(event.type) in TICKET_EVENTS or (
             is_new_notification
             and wanted(channel.notification_kinds or [], None, notification_kind)
