@@ -23,7 +23,9 @@ class ChannelInput:
     notification_kinds: list[str] | None = strawberry.field(
         default=UNSET, description="Empty: every kind."
     )
-    max_attempts: int | None = strawberry.field(default=UNSET, description="Default 24 (about 80 minutes of tries).")
+    max_attempts: int | None = strawberry.field(
+        default=UNSET, description="Default 24 (about 80 minutes of tries)."
+    )
 
 
 @strawberry.input(description="Fields left out keep their value; null clears an address.")
