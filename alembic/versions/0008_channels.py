@@ -78,7 +78,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_due', ['channel_id', 'status', 'stream', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_deliveries_open',
+            ['channel_id', 'stream', 'id'],
+            unique=False,
+            postgresql_where=sa.text("status IN ('PENDING', 'FAILED')"),
+            sqlite_where=sa.text("status IN ('PENDING', 'FAILED')"),
+        )
         batch_op.create_index(batch_op.f('ix_deliveries_notification_id'), ['notification_id'], unique=False)
         batch_op.create_index('uq_deliveries_event', ['channel_id', 'event_sequence', 'recipient_key'], unique=True)
 
@@ -88,7 +94,7 @@ def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('uq_deliveries_event')
         batch_op.drop_index(batch_op.f('ix_deliveries_notification_id'))
-        batch_op.drop_index('ix_deliveries_due')
+        batch_op.drop_index('ix_deliveries_open')
 
     op.drop_table('deliveries')
     op.drop_table('channel_preferences')

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,8 +60,16 @@ class Delivery(Base):
     __table_args__ = (
         # One delivery per event, channel and recipient, whatever process made it.
         Index("uq_deliveries_event", "channel_id", "event_sequence", "recipient_key", unique=True),
-        # The next due delivery of each stream of a channel, oldest first.
-        Index("ix_deliveries_due", "channel_id", "status", "stream", "id"),
+        # The head of each open stream of a channel: only open deliveries are indexed,
+        # so finding the heads costs the open rows, never the whole log.
+        Index(
+            "ix_deliveries_open",
+            "channel_id",
+            "stream",
+            "id",
+            postgresql_where=text("status IN ('PENDING', 'FAILED')"),
+            sqlite_where=text("status IN ('PENDING', 'FAILED')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

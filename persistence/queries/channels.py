@@ -11,7 +11,6 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from persistence.models import Channel, ChannelPreference, Delivery, Lease
 
@@ -50,12 +49,12 @@ async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
     """Each (channel, event, recipient) once, whoever makes it first."""
     if not rows:
         return
-    stmt = (
-        _insert(session)(Delivery)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["channel_id", "event_sequence", "recipient_key"])
+    # One statement executed for many rows (executemany, insertmanyvalues), not one
+    # VALUES list compiled afresh for every batch.
+    stmt = _insert(session)(Delivery).on_conflict_do_nothing(
+        index_elements=["channel_id", "event_sequence", "recipient_key"]
     )
-    await session.execute(stmt)
+    await session.execute(stmt, list(rows))
 
 
 async def move_cursor(session: AsyncSession, channel_id: int, sequence: int) -> None:
@@ -71,25 +70,17 @@ async def due_deliveries(
 ) -> list[Delivery]:
     """The oldest open delivery of each stream, when it is due: a stream's later
     messages wait for the earlier ones (in order per recipient; per ticket for a
-    webhook)."""
-    earlier = aliased(Delivery)
-    first_open = (
-        select(func.min(earlier.id))
-        .where(
-            earlier.channel_id == Delivery.channel_id,
-            earlier.stream == Delivery.stream,
-            earlier.status.in_(OPEN),
-        )
-        .scalar_subquery()
+    webhook). The heads are found on the index of open deliveries only."""
+    heads = (
+        select(func.min(Delivery.id).label("id"))
+        .where(Delivery.channel_id == channel_id, Delivery.status.in_(OPEN))
+        .group_by(Delivery.stream)
+        .subquery()
     )
     stmt = (
         select(Delivery)
-        .where(
-            Delivery.channel_id == channel_id,
-            Delivery.status.in_(OPEN),
-            Delivery.id == first_open,
-            Delivery.next_attempt_at <= now,
-        )
+        .join(heads, heads.c.id == Delivery.id)
+        .where(Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )

@@ -62,7 +62,9 @@ LAG = Histogram(
 )
 
 LEASE = "deliveries"
-BATCH = 500
+# Events read per fan-out transaction; the loop yields between batches, so a burst of
+# events never holds the API's event loop for long.
+BATCH = 200
 CONCURRENCY = 8
 SEND_TIMEOUT = 20.0
 
@@ -373,8 +375,11 @@ class Deliverer:
         for channel in channels:
             # Only a channel with new events takes a write transaction.
             if channel.cursor < newest:
-                while await fan_out(self.services, channel.id) == BATCH:
-                    pass
+                read = BATCH
+                while read == BATCH:
+                    read = await fan_out(self.services, channel.id)
+                    # Let the API's requests in between batches of a burst.
+                    await asyncio.sleep(0.01)
         wanted_ids = {c.id for c in channels}
         for channel_id in list(self._workers):
             if channel_id not in wanted_ids or self._workers[channel_id].done():
