@@ -20,24 +20,28 @@ deployed: DELIVERY_POLL_SECONDS 1, the deliverer in the API process):
   process with the service's own code (`persistence.unit_of_work.unit_of_work` and
   `resolvers.notifications.notices.notify`: the Notification rows and their NOTIFICATION
   events, numbered at commit), --batch per unit of work (default 500), about --tickets
-  tickets (default 100, in turn) to --users engineers (default 50). Making them through
-  the API would take longer than delivering them;
-- then until the receiver has every one (or nothing arrives for --stall seconds):
-  every 5 s the deliveries received, open in the table, and the time of the deliverer's
-  "due" query at that backlog.
+  tickets (default 100, in turn) to --users engineers (default 50). Through the API
+  each would be a dispatch, and the server's own writes would mix with what is measured;
+  --no-channel switches the channel off first: the same writes, nothing delivered;
+- then until the receiver has every one (or nothing arrives for --stall seconds, or
+  --deliver-seconds have passed): every --every s (10) the deliveries received, made
+  and open in the table, and every --due-every s (30; 0: never) the time of one run of
+  the deliverer's "due" query at that backlog (the query it runs before each round).
 
 Figures: time from the first event to the last receipt and deliveries/s; lag (the
 event's `at`, stamped just before its transaction commits, to the receiver reading the
 request) p50 / p95 / max; duplicates (a delivery id received twice), missing, bad
 signatures; order: each receipt's event sequence (from the deliveries table after the
 run) against the highest one received before it, over everything and per ticket;
-requests in flight at the receiver; API probe p50 / p95 / p99 / max per phase (baseline,
+requests in flight at the receiver; the deliverer's rounds (bursts of arrivals: how
+many requests each, how often); API probe p50 / p95 / p99 / max per phase (baseline,
 while the notifications are written, while they are delivered); the server's CPU,
 PostgreSQL's transactions and rows per second for this database, the machine's busy
 cores, per phase.
 
     .venv/bin/python bench/channels.py                          # 2,000 notifications (~1-3 min)
-    .venv/bin/python bench/channels.py --notifications 10000 --budget 1200
+    .venv/bin/python bench/channels.py --notifications 10000 --deliver-seconds 180   # partial
+    .venv/bin/python bench/channels.py --notifications 10000 --budget 3000   # to the end (~30 min at 5714aae)
     .venv/bin/python bench/channels.py --tickets 1 --notifications 500   # one ticket: one stream
 
 Starts everything itself: a scratch database (BENCH_DATABASE_URL names the admin
@@ -64,6 +68,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +96,11 @@ TICKETS = "{ tickets(first: 20) { totalCount edges { node { id number status sev
 CREATE = """mutation C($input: ChannelInput!) {
   createChannel(input: $input) { id kind name enabled secretSet }
 }"""
+DISABLE = (
+    "mutation U($id: ID!, $input: ChannelInput!) { updateChannel(id: $id, input: $input) { id } }"
+)
 KIND = "DISPATCHED"
+STALE = 2.0
 
 
 # -- data ------------------------------------------------------------------------------
@@ -381,11 +390,23 @@ async def probe(port: int, token: str, rate: float) -> list[list[Any]]:
         "me": graphql_request(port, token, ME),
         "tickets": graphql_request(port, token, TICKETS),
     }
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    # Keep-alive connections and when each was last used: one idle for more than
+    # STALE seconds is closed rather than reused (uvicorn closes them after 5 s, and a
+    # request sent just then would fail for the client's sake, not the server's).
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     results: list[list[Any]] = []
 
+    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while idle:
+            reader, writer, used = idle.pop()
+            if time.monotonic() - used < STALE:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection("127.0.0.1", port)
+
     async def one(op: str, due_wall: float, due: float) -> None:
-        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = await connection()
+        assert conn is not None
         ok, error = True, ""
         try:
             body = await one_request(conn[0], conn[1], payloads[op])
@@ -394,10 +415,10 @@ async def probe(port: int, token: str, rate: float) -> list[list[Any]]:
         except Exception as exc:
             ok, error = False, repr(exc)
             conn[1].close()
-            conn = None  # type: ignore[assignment]
+            conn = None
         results.append([due_wall, time.perf_counter() - due, op, ok, error])
         if conn is not None:
-            idle.append(conn)
+            idle.append((*conn, time.monotonic()))
 
     tasks: set[asyncio.Task[None]] = set()
     start, start_wall = time.perf_counter(), time.time()
@@ -418,7 +439,7 @@ async def probe(port: int, token: str, rate: float) -> list[list[Any]]:
         n += 1
     if tasks:
         await asyncio.wait(tasks, timeout=30)
-    for _, writer in idle:
+    for _, writer, _ in idle:
         writer.close()
     return results
 
@@ -514,9 +535,11 @@ def per_second(a: Mark, b: Mark) -> dict[str, float]:
 # -- the run -------------------------------------------------------------------------------
 
 
-async def open_deliveries(sessionmaker: Any, channel_id: int) -> tuple[int, int, float]:
-    """(deliveries made, open now, ms of the deliverer's due query at this backlog: the
-    best of 3)."""
+async def open_deliveries(
+    sessionmaker: Any, channel_id: int, time_due: bool
+) -> tuple[int, int, float | None]:
+    """(deliveries made, open now, ms of one run of the deliverer's due query at this
+    backlog, when `time_due`: it is the query the deliverer runs before every round)."""
     from sqlalchemy import func, select
 
     from persistence.models import Delivery
@@ -532,12 +555,12 @@ async def open_deliveries(sessionmaker: Any, channel_id: int) -> tuple[int, int,
             .select_from(Delivery)
             .where(Delivery.channel_id == channel_id, Delivery.status.in_(OPEN))
         )
-        best = float("inf")
-        for _ in range(3):
+        spent = None
+        if time_due:
             began = time.perf_counter()
             await due_deliveries(session, channel_id, utcnow(), 8)
-            best = min(best, time.perf_counter() - began)
-    return int(made or 0), int(still or 0), best * 1000
+            spent = (time.perf_counter() - began) * 1000
+    return int(made or 0), int(still or 0), spent
 
 
 async def delivery_rows(dsn: str, channel_id: int) -> dict[int, dict[str, Any]]:
@@ -590,8 +613,12 @@ async def flood(
     complete_at: float | None = None
     last_count, last_change = -1, time.monotonic()
     previous = (time.time(), receiver.notifications_received())
+    last_due = 0.0
+    deadline = time.monotonic() + args.deliver_seconds if args.deliver_seconds else None
+    if args.no_channel:  # nothing to wait for: what the writes cost the server alone
+        await asyncio.sleep(args.deliver_seconds or 15.0)
     try:
-        while True:
+        while not args.no_channel:
             got = receiver.notifications_received()
             if got >= args.notifications:
                 complete_at = max(r.at for r in list(receiver.receipts))
@@ -601,10 +628,16 @@ async def flood(
             elif time.monotonic() - last_change > args.stall:
                 print(f"   !! nothing received for {args.stall:.0f} s: stopping")
                 break
+            if deadline is not None and time.monotonic() > deadline:
+                print(f"   -- --deliver-seconds {args.deliver_seconds:.0f} reached: stopping")
+                break
             await asyncio.sleep(0.2)
             now = time.time()
-            if now - previous[0] >= 5:
-                made, still, due_ms = await open_deliveries(sessionmaker, channel_id)
+            if now - previous[0] >= args.every:
+                time_due = bool(args.due_every) and now - last_due >= args.due_every
+                made, still, due_ms = await open_deliveries(sessionmaker, channel_id, time_due)
+                if time_due:
+                    last_due = now
                 got = receiver.notifications_received()
                 rate = (got - previous[1]) / (now - previous[0])
                 step = {
@@ -613,14 +646,14 @@ async def flood(
                     "per_s": round(rate, 1),
                     "deliveries_made": made,
                     "open": still,
-                    "due_query_ms": round(due_ms, 2),
+                    "due_query_ms": None if due_ms is None else round(due_ms, 1),
                     "in_flight": receiver.in_flight,
                 }
                 progress.append(step)
+                due = "" if due_ms is None else f", due query {due_ms:,.0f} ms"
                 print(
-                    f"   t={step['t']:6.1f} s: {got:6,} received ({rate:5.1f}/s over 5 s), "
-                    f"{made:,} deliveries made, {still:,} open, due query {due_ms:.1f} ms, "
-                    f"load {loadavg()}"
+                    f"   t={step['t']:6.1f} s: {got:6,} received ({rate:5.1f}/s), "
+                    f"{made:,} deliveries made, {still:,} open{due}; load {loadavg()}"
                 )
                 previous = (now, got)
     finally:
@@ -645,7 +678,8 @@ def describe_code() -> str:
         ).stdout.split("\n")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    changed = [line[3:] for line in dirty if line.strip()]
+    # This script and its README are not the code measured.
+    changed = [line[3:] for line in dirty if line.strip() and not line[3:].startswith("bench/")]
     where = os.environ.get("PYTHONPATH")
     text = head[:90]
     if changed:
@@ -696,6 +730,31 @@ def order_check(receipts: list[Receipt], sequence_of: dict[str, int]) -> tuple[i
     return overall, within, duplicates, unknown
 
 
+def rounds_of(receipts: list[Receipt], gap: float) -> list[tuple[float, int]]:
+    """The deliverer's rounds as the receiver sees them: bursts of arrivals, a new one
+    after a pause longer than `gap`. (start, requests) each."""
+    bursts: list[tuple[float, int]] = []
+    last = -1e18
+    for at in sorted(r.at for r in receipts):
+        if at - last > gap:
+            bursts.append((at, 0))
+        bursts[-1] = (bursts[-1][0], bursts[-1][1] + 1)
+        last = at
+    return bursts
+
+
+def round_figures(bursts: list[tuple[float, int]]) -> dict[str, Any]:
+    periods = [b[0] - a[0] for a, b in pairwise(bursts)]
+    quarter = max(len(periods) // 4, 1)
+    return {
+        "rounds": len(bursts),
+        "mean_size": round(sum(b[1] for b in bursts) / max(len(bursts), 1), 2),
+        "period_p50_ms": round(percentile(periods, 50) * 1000, 1),
+        "period_first_quarter_p50_ms": round(percentile(periods[:quarter], 50) * 1000, 1),
+        "period_last_quarter_p50_ms": round(percentile(periods[-quarter:], 50) * 1000, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description="Notifications to a webhook: deliveries/s and API latency (prints figures)."
@@ -711,6 +770,21 @@ def main() -> None:
         "--poll", type=float, help="DELIVERY_POLL_SECONDS for the server (default: its own, 1)"
     )
     parser.add_argument("--stall", type=float, default=60.0, help="give up after (s) idle")
+    parser.add_argument(
+        "--deliver-seconds", type=float, help="stop delivering after (s): a partial run"
+    )
+    parser.add_argument(
+        "--no-channel",
+        action="store_true",
+        help="switch the channel off: the same writes, nothing delivered (what they cost alone)",
+    )
+    parser.add_argument("--every", type=float, default=10.0, help="progress line every (s)")
+    parser.add_argument(
+        "--due-every",
+        type=float,
+        default=30.0,
+        help="time the deliverer's due query every (s), one run; 0: never",
+    )
     parser.add_argument("--budget", type=float, default=420.0, help="hard limit for the run (s)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--probe-port", type=int, help=argparse.SUPPRESS)
@@ -772,7 +846,25 @@ def main() -> None:
             if answer.get("errors"):
                 raise SystemExit(f"createChannel: {answer['errors']}")
             channel_id = decode_id(answer["data"]["createChannel"]["id"], "Channel")
-            print(f"   channel {channel_id} (WEBHOOK) -> {receiver.url}")
+            if args.no_channel:
+                channel_id = 0  # made, then switched off: the server never delivers
+                off = httpx.post(
+                    api.url + "/graphql",
+                    json={
+                        "query": DISABLE,
+                        "variables": {
+                            "id": answer["data"]["createChannel"]["id"],
+                            "input": {"enabled": False},
+                        },
+                    },
+                    headers={"Authorization": f"Bearer {admin_token}"},
+                    timeout=30,
+                ).json()
+                if off.get("errors"):
+                    raise SystemExit(f"updateChannel: {off['errors']}")
+                print("   --no-channel: the channel is switched off, nothing is delivered")
+            else:
+                print(f"   channel {channel_id} (WEBHOOK) -> {receiver.url}")
 
             pid = api.popen.pid
             probe_proc = Probe(api.port, reader_token, args.rate, cwd)
@@ -809,7 +901,7 @@ def main() -> None:
         produced = result.produced
         event_times = [r.event_at for r in notes if r.event_at is not None]
         first_event = min(event_times) if event_times else produced.started
-        end = result.complete_at or (max(r.at for r in notes) if notes else time.time())
+        end = result.complete_at or (max(r.at for r in notes) if notes else marks["delivered"].wall)
         span = end - first_event
         first_receipt = min((r.at for r in notes), default=end)
         steady = (len(first_at) - 1) / (end - first_receipt) if end > first_receipt else 0.0
@@ -836,6 +928,13 @@ def main() -> None:
             f"their ticket; requests in flight at the receiver: mean "
             f"{sum(in_flight) / max(len(in_flight), 1):.1f}, max {receiver.max_in_flight}; "
             f"{receiver.connections} connections"
+        )
+        rounds = round_figures(rounds_of(notes, args.latency_ms / 2000))
+        print(
+            f"   the deliverer's rounds (bursts of arrivals, more than {args.latency_ms / 2:.0f} ms "
+            f"apart): {rounds['rounds']:,}, {rounds['mean_size']} requests each; one every "
+            f"{rounds['period_p50_ms']:.0f} ms at p50 ({rounds['period_first_quarter_p50_ms']:.0f} "
+            f"ms in the first quarter, {rounds['period_last_quarter_p50_ms']:.0f} ms in the last)"
         )
         print(
             "   deliveries table: "
@@ -894,10 +993,11 @@ def main() -> None:
                 f"   server CPU per delivery while delivering: {spent / delivered * 1000:.1f} ms "
                 "(probe requests included)"
             )
-        if span and args.notifications and len(got) == args.notifications:
+        if not result.complete_at:
+            still = statuses.get("PENDING", 0) + statuses.get("FAILED", 0)
             print(
-                f"   at this rate 10,000 notifications take {10_000 / (len(got) / span) / 60:.1f} "
-                "min"
+                f"   PARTIAL: {len(got):,} delivered in {span:.0f} s, {still:,} still open "
+                "when stopped"
             )
         dump_json(
             args.json,
@@ -920,6 +1020,7 @@ def main() -> None:
                     "max": round(max(lags, default=float("nan")), 3),
                 },
                 "max_in_flight": receiver.max_in_flight,
+                "rounds": rounds,
                 "statuses": dict(statuses),
                 "write_s": round(produced.ended - produced.started, 2),
                 "progress": result.progress,
