@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +129,9 @@ class Relay:
         self._stopping = False
         self._to_publish = 0
         self._publish_wanted = asyncio.Event()
+        # Told (synchronously, no argument) whenever new events were read: the
+        # deliveries outside the app start at once instead of at their next poll.
+        self._listeners: list[Callable[[], None]] = []
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -165,6 +169,9 @@ class Relay:
 
     def unsubscribe(self, feed: Feed) -> None:
         self._feeds.discard(feed)
+
+    def on_new_events(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
 
     @property
     def subscriber_count(self) -> int:
@@ -221,6 +228,9 @@ class Relay:
                 for feed in list(self._feeds):
                     if not feed.offer(record):
                         self._feeds.discard(feed)
+            if rows:
+                for listener in self._listeners:
+                    listener()
             if len(rows) < BATCH:
                 return
 

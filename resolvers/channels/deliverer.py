@@ -307,8 +307,14 @@ class Deliverer:
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
         self._wake = asyncio.Event()
+        # Set (and cleared at once) when new deliveries were made: idle workers look.
+        self._more = asyncio.Event()
 
     async def start(self) -> None:
+        if self.services.relay is not None:
+            # New events (committed here, or announced by another process through the
+            # broker) start a round at once; the poll is the fallback.
+            self.services.relay.on_new_events(self.wake)
         self._task = asyncio.create_task(self._supervise(), name="deliveries")
 
     def wake(self) -> None:
@@ -378,6 +384,8 @@ class Deliverer:
                 read = BATCH
                 while read == BATCH:
                     read = await fan_out(self.services, channel.id)
+                    self._more.set()
+                    self._more.clear()
                     # Let the API's requests in between batches of a burst.
                     await asyncio.sleep(0.01)
         wanted_ids = {c.id for c in channels}
@@ -404,4 +412,5 @@ class Deliverer:
                 log.exception("channel %s: a delivery round failed", channel_id)
                 sent = 0
             if not sent:
-                await asyncio.sleep(self.poll)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._more.wait(), self.poll)

@@ -308,6 +308,24 @@ def test_deliveries_pending_at_a_stop_go_out_once_from_the_next_server(
         second.stop()
 
 
+def test_a_change_goes_out_at_once_not_at_the_next_poll(
+    backend: str, server_factory: Callable[..., Server]
+) -> None:
+    """The relay tells the deliverer of new events: with a poll of a minute, a ticket's
+    creation still reaches the webhook within seconds."""
+    slow = server_factory(backend, WEBHOOK_ALLOW_PRIVATE="true", DELIVERY_POLL_SECONDS="60")
+    with fakes.receiver() as erp:
+        create_channel(
+            slow, kind="WEBHOOK", name="ERP", config={"url": erp.url, "secret": erp.secret}
+        )
+        world = TicketWorld.build(slow)
+        ticket = world.new_ticket()
+        started = time.monotonic()
+        wait_for(lambda: changes_of(erp, ticket["id"]), "TICKET_CREATED", within=10)
+        assert time.monotonic() - started < 10
+    slow.stop()
+
+
 def test_only_the_admin_manages_channels_and_private_addresses_are_refused(
     server: Server,
 ) -> None:
