@@ -30,3 +30,7 @@ class NotificationKind(StrEnum):
     ESTIMATE_SENT = "ESTIMATE_SENT"  # to the customer: accept or refuse the estimated cost
     ESTIMATE_ANSWERED = "ESTIMATE_ANSWERED"  # to the dispatcher and engineer
     REPLACEMENT_DUE = "REPLACEMENT_DUE"  # to the back office: a defect repaired twice (三包)
+
+
+# Every kind by name (what channels and users may choose from).
+KIND_NAMES: frozenset[str] = frozenset(k.value for k in NotificationKind)

@@ -12,7 +12,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from persistence.models import Channel, ChannelPreference, Delivery, Lease
+from persistence.models import (
+    Channel,
+    ChannelPreference,
+    Delivery,
+    Event,
+    Lease,
+    Notification,
+    Ticket,
+)
 
 OPEN = ("PENDING", "FAILED")
 
@@ -85,6 +93,32 @@ async def due_deliveries(
         .limit(limit)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def message_rows(
+    session: AsyncSession, deliveries: Sequence[Delivery]
+) -> tuple[dict[int, Event], dict[int, Ticket], dict[int, Notification]]:
+    """What a round's messages are made of, three statements for the whole round: the
+    events, tickets and notifications its deliveries name, by key."""
+    sequences = {d.event_sequence for d in deliveries}
+    ticket_ids = {d.ticket_id for d in deliveries if d.ticket_id is not None}
+    note_ids = {d.notification_id for d in deliveries if d.notification_id is not None}
+    events = (await session.scalars(select(Event).where(Event.sequence.in_(sequences)))).all()
+    tickets = (
+        (await session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids)))).all()
+        if ticket_ids
+        else []
+    )
+    notes = (
+        (await session.scalars(select(Notification).where(Notification.id.in_(note_ids)))).all()
+        if note_ids
+        else []
+    )
+    return (
+        {e.sequence: e for e in events},
+        {t.id: t for t in tickets},
+        {n.id: n for n in notes},
+    )
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

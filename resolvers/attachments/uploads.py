@@ -270,7 +270,10 @@ async def remove_attachment(ctx: Context, attachment_id: str) -> Any:
     if found is None:
         raise NotFound("attachment not found")
 
+    held: list[Attachment] = []
+
     async def before(change: Change) -> None:
+        # Read under the ticket's lock, before the move touches the ticket.
         row = await attachment_rows.live_attachment(change.session, pk)
         if row is None or row.ticket_id != change.ticket.id:
             raise BadUserInput("no such attachment", field="attachmentId")
@@ -278,10 +281,10 @@ async def remove_attachment(ctx: Context, attachment_id: str) -> Any:
             raise BadUserInput("a signature stays on its ticket", field="attachmentId")
         if actor.role in OUTSIDE_THE_OFFICE and row.created_by_id != actor.user_id:
             raise Forbidden("only who uploaded a file (or the office) may remove it")
+        held.append(row)
 
     async def apply(change: Change) -> None:
-        row = await attachment_rows.live_attachment(change.session, pk)
-        assert row is not None
+        row = held[0]
         row.deleted_at, row.deleted_by_id = utcnow(), change.actor.user_id
         await flush_version(change)
         emit_ticket_event(

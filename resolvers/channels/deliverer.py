@@ -174,17 +174,29 @@ async def start_cursor(services: Services) -> int:
 # -- the message ----------------------------------------------------------------------
 
 
-async def message_of(services: Services, delivery: Delivery) -> Message:
+async def messages_of(services: Services, deliveries: list[Delivery]) -> dict[int, Message]:
+    """The messages of a round of deliveries, by delivery id (read in one session)."""
     async with services.sessionmaker() as session:
-        event = await session.get(Event, delivery.event_sequence)
-        ticket = (
-            None if delivery.ticket_id is None else await session.get(Ticket, delivery.ticket_id)
+        events, tickets, notes = await channel_rows.message_rows(session, deliveries)
+    return {
+        d.id: message_of(
+            services,
+            d,
+            events.get(d.event_sequence),
+            None if d.ticket_id is None else tickets.get(d.ticket_id),
+            None if d.notification_id is None else notes.get(d.notification_id),
         )
-        note = (
-            None
-            if delivery.notification_id is None
-            else await session.get(Notification, delivery.notification_id)
-        )
+        for d in deliveries
+    }
+
+
+def message_of(
+    services: Services,
+    delivery: Delivery,
+    event: Event | None,
+    ticket: Ticket | None,
+    note: Notification | None,
+) -> Message:
     payload = dict(event.payload or {}) if event is not None else {}
     at = (event.at if event is not None else delivery.created_at).isoformat()
     ticket_doc = None
@@ -232,11 +244,15 @@ async def message_of(services: Services, delivery: Delivery) -> Message:
 
 
 async def attempt(
-    services: Services, senders: Senders, delivery: Delivery, target: Target, max_attempts: int
+    services: Services,
+    senders: Senders,
+    delivery: Delivery,
+    message: Message,
+    target: Target,
+    max_attempts: int,
 ) -> DeliveryStatus:
     """One try of one delivery, recorded."""
     try:
-        message = await message_of(services, delivery)
         result = await asyncio.wait_for(
             senders.send(target, delivery.address, message), SEND_TIMEOUT
         )
@@ -286,8 +302,9 @@ async def send_due(services: Services, senders: Senders, channel_id: int) -> int
     except SecretsUnreadable as exc:
         log.warning("channel %s: %s", channel_id, exc)
         return 0
+    messages = await messages_of(services, due)
     await asyncio.gather(
-        *(attempt(services, senders, d, target, channel.max_attempts) for d in due)
+        *(attempt(services, senders, d, messages[d.id], target, channel.max_attempts) for d in due)
     )
     return len(due)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from domain import policy, validation
 from domain.channels.config import check_kinds
 from domain.errors import BadUserInput, NotFound
-from domain.notifications.kinds import NotificationKind
+from domain.notifications.kinds import KIND_NAMES
 from domain.policy import Action
 from persistence.models import ChannelPreference, User
 from persistence.types import utcnow
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.channels.inputs import ChannelPreferencesInput
 
-KINDS = frozenset(k.value for k in NotificationKind)
 # WeChat Work account ids (userid): letters, digits, _ - . @, at most 64.
 WECOM_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -66,7 +65,7 @@ async def set_my_channel_preferences(
             raise BadUserInput("is not an e-mail address", field="email")
         changes["email"] = email
     if "kinds" in given:
-        changes["kinds"] = check_kinds(given["kinds"], KINDS, "kinds")
+        changes["kinds"] = check_kinds(given["kinds"], KIND_NAMES, "kinds")
     async with ctx.write("setMyChannelPreferences", actor=actor) as work:
         row = await _row(work.session, actor.user_id)
         for name, value in changes.items():

@@ -189,7 +189,7 @@ class Senders:
             return self._tokens[key].value
 
     async def _wecom(self, target: Target, address: str, message: Message) -> Result:
-        base = target.config.get("apiBase") or ""
+        base = target.config.get("apiBase") or WECOM_API
         await self.check_url(base, "config.apiBase")
         body = wecom.textcard(
             address, int(target.config["agentId"]), message.title, message.description, message.url

@@ -15,22 +15,20 @@ from domain.channels.config import (
 )
 from domain.channels.delivery import Outcome
 from domain.errors import BadUserInput, NotFound
-from domain.notifications.kinds import NotificationKind
+from domain.notifications.kinds import KIND_NAMES
 from domain.policy import Action
 from persistence.models import Channel, ChannelPreference
 from persistence.queries import channels as channel_rows
 from persistence.types import utcnow
-from resolvers.channels.deliverer import start_cursor
+from resolvers.channels.deliverer import start_cursor, target_of
 from resolvers.channels.secrets import SecretsUnreadable, seal, unseal
-from resolvers.channels.senders import Message, Senders, Target
+from resolvers.channels.senders import Message, Senders
 from resolvers.ids import decode_id, encode_id
 from resolvers.records import changed_fields
 
 if TYPE_CHECKING:
     from resolvers.context import Context
     from schema.channels.inputs import ChannelInput
-
-KINDS = frozenset(k.value for k in NotificationKind)
 
 
 async def channels(ctx: Context) -> list[Channel]:
@@ -57,7 +55,7 @@ async def create_channel(ctx: Context, data: ChannelInput) -> Channel:
     kind = ChannelKind(given["kind"].value)
     name = validation.text(given.get("name"), "name", max_length=100)
     config = check_config(kind, given.get("config"))
-    kinds = check_kinds(given.get("notification_kinds"), KINDS, "notificationKinds")
+    kinds = check_kinds(given.get("notification_kinds"), KIND_NAMES, "notificationKinds")
     attempts = check_max_attempts(given.get("max_attempts"))
     enabled = given.get("enabled")
     await _checked_destination(ctx, kind, config)
@@ -106,7 +104,7 @@ async def update_channel(ctx: Context, channel_id: str, data: ChannelInput) -> C
         config = check_config(kind, given["config"], current=current)
         await _checked_destination(ctx, kind, config)
     kinds = (
-        check_kinds(given["notification_kinds"], KINDS, "notificationKinds")
+        check_kinds(given["notification_kinds"], KIND_NAMES, "notificationKinds")
         if "notification_kinds" in given
         else None
     )
@@ -150,9 +148,7 @@ async def test_channel(ctx: Context, channel_id: str) -> dict[str, Any]:
         raise NotFound("channel not found")
     kind = ChannelKind(row.kind)
     try:
-        target = Target(
-            row.id, kind, dict(row.config or {}), unseal(ctx.services.signing_key, row.secrets)
-        )
+        target = target_of(ctx.services, row)
     except SecretsUnreadable as exc:
         return {"ok": False, "status": "GAVE_UP", "detail": str(exc)}
     address = None

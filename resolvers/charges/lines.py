@@ -13,6 +13,7 @@ from domain.charges.statement import ChargeKind, Rates, labour_line
 from domain.errors import BadUserInput, NotFound
 from domain.events import EventType
 from domain.money import amount as money_amount
+from domain.money import to_cent
 from domain.tickets.lifecycle import Move
 from persistence.models import ChargeLineRecord, CheckIn, Device, Ticket, WorkRecord
 from persistence.queries import automation as automation_rows
@@ -89,7 +90,7 @@ def _event(change: Change, event: EventType, row: ChargeLineRecord) -> None:
         chargeId=encode_id("ChargeLine", row.id),
         kind=row.kind,
         description=row.description,
-        amount=str((row.quantity * row.unit_price).quantize(Decimal("0.01"))),
+        amount=str(to_cent(row.quantity * row.unit_price)),
     )
 
 
