@@ -1,23 +1,19 @@
 """Refuses a document whose estimated cost (schema/cost.py) is over MAX_QUERY_COST.
 
-A validation rule, so the refusal comes with the other validation errors, before any
-resolver runs, on every path that validates: HTTP, and websocket subscribe/start
-messages alike (strawberry validates both in `_prepare_operation_async`). The rule
-is made per operation, as it needs the operation's variables and name, which
-graphql-core's validation context does not carry.
+Checked with the validation (schema/validation.py), so the refusal comes with the other
+validation errors, before any resolver runs, on every path that validates: HTTP, and
+websocket subscribe/start messages alike. On every request, not remembered with the
+document: the cost depends on the variables (`first: $n`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, ValidationRule
-from strawberry.extensions import SchemaExtension
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 
 from domain.errors import TooComplex
 from schema.cost import Paging, query_cost
-from settings import Settings
 
 # The largest integer a JSON client (JavaScript) reads exactly; a fragment bomb's cost
 # is reported as this rather than as a 300-digit number.
@@ -40,29 +36,20 @@ def too_complex(cost: int, limit: int, nodes: Any = None) -> GraphQLError:
     )
 
 
-class QueryCostLimit(SchemaExtension):
-    def __init__(self, settings: Settings) -> None:
-        self.limit = settings.max_query_cost
-        self.paging = Paging(settings.default_page_size, settings.max_page_size)
-
-    def on_operation(self) -> Iterator[None]:
-        execution = self.execution_context
-        limit, paging = self.limit, self.paging
-
-        class QueryCostRule(ValidationRule):
-            def leave_document(self, node: DocumentNode, *_: Any) -> None:
-                cost = query_cost(
-                    self.context.schema,
-                    node,
-                    paging,
-                    variables=execution.variables,
-                    operation_name=execution.operation_name,
-                )
-                if cost > limit:
-                    self.report_error(too_complex(cost, limit, _operation(node, execution)))
-
-        execution.validation_rules = (*execution.validation_rules, QueryCostRule)
-        yield
+def cost_errors(
+    schema: GraphQLSchema, document: DocumentNode, execution: Any, paging: Paging, limit: int
+) -> list[GraphQLError]:
+    """TOO_COMPLEX if the operation that would run costs more than `limit`."""
+    cost = query_cost(
+        schema,
+        document,
+        paging,
+        variables=execution.variables,
+        operation_name=execution.operation_name,
+    )
+    if cost > limit:
+        return [too_complex(cost, limit, _operation(document, execution))]
+    return []
 
 
 def _operation(document: DocumentNode, execution: Any) -> list[OperationDefinitionNode] | None:

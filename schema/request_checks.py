@@ -8,15 +8,14 @@
   database stores them (PostgreSQL refuses NUL in text, both refuse to encode a lone
   surrogate), so they are refused up front as BAD_USER_INPUT naming where they are.
 
-A validation rule made per operation (as schema/cost_limit.py), because it needs the
-operation's name, variables and transport, which graphql-core's validation context
-does not carry.
+The document's own strings are checked by a validation rule (remembered with the
+document, schema/validation.py); the rest, which needs the operation's name, variables
+and transport, on every request.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -31,7 +30,6 @@ from graphql import (
     ValidationRule,
     VariableDefinitionNode,
 )
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from domain.errors import BadUserInput
@@ -87,27 +85,19 @@ def _over_http(execution: ExecutionContext) -> bool:
     return isinstance(scope, dict) and scope.get("type") == "http"
 
 
-class RequestChecks(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        execution = self.execution_context
+class StorableLiterals(ValidationRule):
+    """Strings written in the document itself: the same for every request of its text."""
 
-        class RequestCheckRule(ValidationRule):
-            def enter_string_value(
-                self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: Any
-            ) -> None:
-                if UNSTORABLE.search(node.value):
-                    field = literal_path(list(ancestors), parent)
-                    self.report_error(refusal(UNSTORABLE_REASON, [node], field=field))
-
-            def leave_document(self, node: DocumentNode, *_: Any) -> None:
-                for error in _operation_errors(node, execution):
-                    self.report_error(error)
-
-        execution.validation_rules = (*execution.validation_rules, RequestCheckRule)
-        yield
+    def enter_string_value(
+        self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: Any
+    ) -> None:
+        if UNSTORABLE.search(node.value):
+            field = literal_path(list(ancestors), parent)
+            self.report_error(refusal(UNSTORABLE_REASON, [node], field=field))
 
 
-def _operation_errors(document: DocumentNode, execution: ExecutionContext) -> list[GraphQLError]:
+def operation_errors(document: DocumentNode, execution: ExecutionContext) -> list[GraphQLError]:
+    """What depends on the request: the operation chosen, the transport, the variables."""
     errors: list[GraphQLError] = []
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     # The name the client sent, not strawberry's fallback (the first operation's name).

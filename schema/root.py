@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import ID, Schema
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from realtime.executor import EventScopedExecutor
-from schema.cost_limit import QueryCostLimit
 from schema.errors import PublicErrors
 from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.operations import FreshLoaders
 from schema.query import Query
-from schema.request_checks import RequestChecks
 from schema.rules import apply_read_rules
 from schema.subscription import Subscription
+from schema.validation import validation
 from settings import Settings
 
 
@@ -42,14 +34,9 @@ def build_schema(settings: Settings) -> Schema:
         PublicErrors,
         OperationMetrics,
         FreshLoaders,
-        RequestChecks,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: QueryCostLimit(settings),
+        # Parsing and every check before execution, remembered per document text.
+        validation(settings),
     ]
-    if not settings.introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     schema = AftersalesSchema(
         query=Query,
         mutation=Mutation,
