@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
@@ -17,8 +18,9 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -43,6 +45,15 @@ from settings import Settings, get_settings
 
 log = logging.getLogger("aftersales")
 
+# The reference clients (web/): /board, /m, their scripts, and the vendored libraries
+# they and GraphiQL load, all served by this app (no CDN; web/vendor.py).
+WEB_DIR = Path(__file__).resolve().parent / "web"
+# The pages talk to this origin only (its websocket included: 'self' in CSP 3).
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
 
 class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
     def __init__(self, services_ref: dict[str, Services], settings: Settings) -> None:
@@ -64,6 +75,11 @@ class GraphQLApp(GuardedSockets, GraphQL[Context, None]):
         self.guard_sockets(settings)
         self._settings = settings
         self._results = ResultEncoder(super().encode_json)  # type: ignore[arg-type]
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # GraphiQL from /static/vendor (web/graphiql.html), not strawberry's CDN page.
+        return (WEB_DIR / "graphiql.html").read_text(encoding="utf-8")
 
     def encode_json(self, data: object) -> str:
         # Websocket messages: a result shared by many subscribers is encoded once.
@@ -146,6 +162,25 @@ def _forget(work: asyncio.Future[Any]) -> None:
         work.exception()
 
 
+class WebAssets(StaticFiles):
+    """web/static, revalidated on each use (ETag / Last-Modified, then 304): a new page
+    script or vendored version is picked up at once."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def web_page(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def page(_request: Request) -> Response:
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP}
+        return FileResponse(WEB_DIR / name, headers=headers)
+
+    return page
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     services_ref: dict[str, Services] = {}
@@ -225,6 +260,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            # Plain clients of the public API: served in production too.
+            Route("/board", web_page("board.html"), methods=["GET"]),
+            Route("/m", web_page("m.html"), methods=["GET"]),
+            Mount("/static", WebAssets(directory=WEB_DIR / "static"), name="static"),
         ],
         lifespan=lifespan,
         # Rate limit, body size, JSON refusals (schema.http_guard).
