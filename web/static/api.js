@@ -2,6 +2,8 @@
 // file uploads (the GraphQL multipart request), and the live feed over
 // graphql-transport-ws with the graphql-ws client (window.graphqlWs, vendored).
 
+import { has } from "./i18n.js";
+
 const SESSION = "aftersales.session";
 const GRAPHQL_URL = new URL("/graphql", window.location.href).toString();
 const WS_URL = GRAPHQL_URL.replace(/^http/, "ws");
@@ -335,7 +337,7 @@ export function renderNotifications(list, empty, notes, { t, lang }) {
           className: note.handled ? "handled" : "",
           dataset: { id: note.id, kind: note.kind, handled: note.handled, ticketId: note.ticketId || "" },
         },
-        h("span", { className: "note-kind" }, note.kind),
+        h("span", { className: "note-kind" }, has(`note.${note.kind}`) ? t(`note.${note.kind}`) : note.kind),
         " ",
         h("span", { className: "note-message" }, note.message),
         " ",

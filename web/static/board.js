@@ -324,7 +324,7 @@ function buildRow(ticket) {
     h(
       "td",
       { className: "due" },
-      due ? h("time", { dateTime: due[1], title: t(`due.${due[0]}`) }, `${t(`due.${due[0]}`)} ${formatTime(due[1], lang)}`) : "—",
+      due ? [h("small", {}, t(`due.${due[0]}`)), h("time", { dateTime: due[1] }, formatTime(due[1], lang))] : "—",
     ),
     h("td", { className: "actions" }, buildActions(ticket)),
   );

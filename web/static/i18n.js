@@ -113,6 +113,19 @@ const DICT = {
     "slaState.AT_RISK": "At risk",
     "slaState.BREACHED": "Breached",
     "slaState.MET": "Met",
+    "note.DISPATCHED": "Dispatched to you",
+    "note.AUTO_DISPATCHED": "Dispatched to you (rule)",
+    "note.REASSIGNED_AWAY": "Reassigned away",
+    "note.DECLINED": "Declined",
+    "note.CLOSE_REJECTED": "Close rejected",
+    "note.AWAITING_FINAL_CONFIRMATION": "Awaiting final confirmation",
+    "note.CANCELLED": "Cancelled",
+    "note.SLA_WARNING": "SLA warning",
+    "note.SLA_BREACHED": "SLA breached",
+    "note.REMINDER": "Reminder",
+    "note.ESTIMATE_ANSWERED": "Estimate answered",
+    "note.OUTING_APPROVED": "Outing approved",
+    "note.OUTING_REJECTED": "Outing rejected",
     "unassigned": "nobody",
   },
   zh: {
@@ -225,6 +238,19 @@ const DICT = {
     "slaState.AT_RISK": "临近超时",
     "slaState.BREACHED": "已超时",
     "slaState.MET": "已达成",
+    "note.DISPATCHED": "新派工",
+    "note.AUTO_DISPATCHED": "自动派工",
+    "note.REASSIGNED_AWAY": "已改派他人",
+    "note.DECLINED": "工程师拒单",
+    "note.CLOSE_REJECTED": "客户拒绝关单",
+    "note.AWAITING_FINAL_CONFIRMATION": "待内勤最终确认",
+    "note.CANCELLED": "工单已取消",
+    "note.SLA_WARNING": "SLA 预警",
+    "note.SLA_BREACHED": "SLA 超时",
+    "note.REMINDER": "提醒",
+    "note.ESTIMATE_ANSWERED": "客户已答复报价",
+    "note.OUTING_APPROVED": "外出申请已批准",
+    "note.OUTING_REJECTED": "外出申请被驳回",
     unassigned: "无",
   },
 };
@@ -252,6 +278,11 @@ export function currentLang() {
 export function t(key, vars = {}) {
   const text = DICT[lang][key] ?? DICT.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** Whether the dictionary has `key`. */
+export function has(key) {
+  return key in DICT.en;
 }
 
 /** Fills every data-i18n* element under `root`. */
