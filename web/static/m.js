@@ -252,10 +252,16 @@ function renderList() {
 
 // -- the detail view -------------------------------------------------------------------
 
-function route() {
+/** The ticket the address shows (#/t/<id>), or null for the list. */
+function routedId() {
   const match = window.location.hash.match(/^#\/t\/(.+)$/);
-  if (match && session.get()) {
-    openDetail(decodeURIComponent(match[1]));
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+function route() {
+  const id = routedId();
+  if (id && session.get()) {
+    openDetail(id);
   } else {
     detail = null;
     $("detail-view").hidden = true;
@@ -272,6 +278,8 @@ async function openDetail(id) {
     window.location.hash = "#/";
     return;
   }
+  // Left (or moved to another ticket) while this was read: not shown.
+  if (routedId() !== id) return;
   const firstShow = !detail || detail.id !== id;
   detail = data.ticket;
   const ticket = detail;
