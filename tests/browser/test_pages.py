@@ -360,6 +360,15 @@ def test_screenshots(
 # -- 6. GraphiQL with nothing but the app on the network --------------------------------------
 
 
+def set_editor(page: Any, editor: Any, name: str, text: str) -> None:
+    """Puts `text` in a GraphiQL editor through its own API (typing races the
+    autocompletion), then waits until GraphiQL has taken it (it stores it, debounced)."""
+    editor.evaluate("(el, text) => el.CodeMirror.setValue(text)", text)
+    page.wait_for_function(
+        "([name, text]) => localStorage.getItem(`graphiql:${name}`) === text", arg=[name, text]
+    )
+
+
 def test_graphiql_runs_a_query_with_only_the_app_reachable(
     chromium: Any, site: Site, artifacts: Path
 ) -> None:
@@ -381,14 +390,20 @@ def test_graphiql_runs_a_query_with_only_the_app_reachable(
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
+    sockets: list[str] = []
+    sent: list[str] = []
+
+    def websocket(socket: Any) -> None:
+        sockets.append(socket.url)
+        socket.on("framesent", lambda payload: sent.append(str(payload)))
+
+    page.on("websocket", websocket)
     try:
         page.goto(f"{origin}/graphql")
         editor = page.locator(".graphiql-query-editor .CodeMirror")
         editor.wait_for(timeout=20_000)
-        # The query goes in through the editor's own API (typing races its autocompletion).
-        editor.evaluate("el => el.CodeMirror.setValue('query Typename { __typename }')")
-        # One operation now: the run button stops offering a menu of operations.
-        page.locator(".graphiql-execute-button:not([aria-haspopup])").click()
+        set_editor(page, editor, "query", "query Typename { __typename }")
+        page.locator(".graphiql-execute-button").click()
         page.wait_for_function(
             """() => {
                 const el = document.querySelector('.graphiql-response .CodeMirror');
@@ -396,10 +411,29 @@ def test_graphiql_runs_a_query_with_only_the_app_reachable(
             }""",
             timeout=10_000,
         )
+        # A subscription, over a websocket to the same origin with the Headers pane's token.
+        page.get_by_text("Headers", exact=True).click()
+        headers = page.locator(".graphiql-editor-tool .CodeMirror").last
+        token = site.world.dispatcher.token
+        set_editor(page, headers, "headers", f'{{"Authorization": "Bearer {token}"}}')
+        set_editor(page, editor, "query", "subscription Live { ticketEvents { sequence type } }")
+        page.locator(".graphiql-execute-button").click()
+        deadline = time.monotonic() + 10
+        while not any('"subscribe"' in frame for frame in sent):
+            assert time.monotonic() < deadline, f"no subscribe message sent: {sent}"
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(200)  # the server starts the subscription
+        site.world.new_ticket()
+        page.wait_for_function(
+            """() => document.querySelector('.graphiql-response .CodeMirror')
+                .CodeMirror.getValue().includes('TICKET_CREATED')""",
+            timeout=10_000,
+        )
         page.screenshot(path=str(artifacts / "graphiql.png"))
     finally:
         context.close()
     assert outside == [], f"GraphiQL reached outside the app: {outside}"
     assert all(url.startswith(origin) for url in requests), requests
+    assert sockets == [origin.replace("http", "ws", 1) + "/graphql"], sockets
     assert any(url.startswith(f"{origin}/static/vendor/graphiql/") for url in requests)
     assert not page_errors, page_errors
