@@ -263,7 +263,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Plain clients of the public API: served in production too.
             Route("/board", web_page("board.html"), methods=["GET"]),
             Route("/m", web_page("m.html"), methods=["GET"]),
-            Mount("/static", WebAssets(directory=WEB_DIR / "static"), name="static"),
+            # Beside app.py in a checkout or editable install (check_dir off: an install
+            # without web/ still serves the API).
+            Mount("/static", WebAssets(directory=WEB_DIR / "static", check_dir=False)),
         ],
         lifespan=lifespan,
         # Rate limit, body size, JSON refusals (schema.http_guard).
