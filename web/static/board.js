@@ -365,7 +365,12 @@ function buildConflict(ticket) {
   const conflict = conflicts.get(ticket.id);
   if (!conflict) return null;
   const number = ticket.number || ticket.id;
+  // Until the row is read again, what the CONFLICT said is the latest word.
+  const stale = conflict.currentVersion > ticket.version;
+  const status = stale ? conflict.currentStatus : ticket.status;
+  const version = stale ? conflict.currentVersion : ticket.version;
   const retryable =
+    !stale &&
     (ticket.status === "NEW" || REASSIGNABLE.includes(ticket.status)) &&
     (!ticket.assignee || ticket.assignee.id !== conflict.engineerId);
   return h(
@@ -380,9 +385,9 @@ function buildConflict(ticket) {
         "span",
         { dataset: { role: "conflict-state" } },
         t("conflict.body", {
-          status: t(`status.${ticket.status}`),
-          version: ticket.version,
-          assignee: personName(ticket.assignee),
+          status: t(`status.${status}`),
+          version,
+          assignee: stale ? "…" : personName(ticket.assignee),
         }),
       ),
       " ",
@@ -427,12 +432,8 @@ async function dispatch(id, engineerId) {
     flash(t("action.done", { number: data.dispatchTicket.number, status: t(`status.${data.dispatchTicket.status}`) }));
   } catch (error) {
     if (error instanceof ApiError && error.code === "CONFLICT") {
+      // The state the server reported shows at once; the row is then read again whole.
       conflicts.set(id, { ...error.extensions, engineerId });
-      // Show the state the server reported at once, then the whole row as it stands.
-      const now = rows.get(id);
-      if (now && error.extensions.currentVersion > now.version) {
-        rows.set(id, { ...now, status: error.extensions.currentStatus, version: error.extensions.currentVersion });
-      }
       renderRow(rows.get(id));
       await refresh(id);
       const target = document.querySelector(`tr[data-conflict-for="${id}"] [data-role="retry"], tr[data-conflict-for="${id}"] [data-role="dismiss"]`);
