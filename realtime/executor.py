@@ -7,13 +7,14 @@ import json
 import logging
 from typing import Any
 
-from graphql import print_ast
+from graphql import GraphQLNonNull, GraphQLObjectType, print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from domain.errors import DomainError
 from persistence.errors import is_unavailable
 from realtime.delivery import delivery_group
 from realtime.sockets import close_socket
+from schema.relations import plan, warm
 
 log = logging.getLogger("aftersales.subscriptions")
 
@@ -36,6 +37,9 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
       record. Subscribers who sent the same document and variables and see the same
       things (`realtime.delivery.delivery_group`) get one execution of it, shared,
       instead of one each: a thousand dispatchers' boards cost one execution per event.
+    * Before the items of a list are completed, the loaders of the relations selected
+      on them are warmed together (schema.relations), so that each item's relations
+      resolve synchronously instead of as one awaitable per item and field.
     * A live event is never sent broken: while the database is out of reach its fields
       are resolved again, and a subscriber is closed (4503, with where to resume) rather
       than given an event with errors where its fields should be.
@@ -51,6 +55,47 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
     _event: Any = None
     _parent: EventScopedExecutor | None = None
 
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        loaders = getattr(self.context_value, "loaders", None)
+        if isinstance(named, GraphQLObjectType) and loaders is not None:
+            steps = self._relations_of(named, field_details_list)
+            if steps:
+                items = items if isinstance(items, list) else list(items)
+                warming = warm(steps, items, loaders)
+                if warming is not None:
+                    return self._complete_warmed(
+                        warming, item_type, field_details_list, info, path, items, position_context
+                    )
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _relations_of(self, item_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """The relations selected on a list's items, once per list field and operation."""
+        memo = self.__dict__.setdefault("_relation_plans", {})
+        key = id(field_details_list)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (
+                plan(self.collect_subfields, item_type, field_details_list),
+                field_details_list,
+            )
+        return found[0]
+
+    async def _complete_warmed(self, warming: Any, *args: Any) -> Any:
+        await warming
+        completed = super().complete_iterable_value(*args)
+        return await completed if self.is_awaitable(completed) else completed
+
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = self._plain_event_executor(payload)
         shared = getattr(payload, "shared", None)
@@ -63,6 +108,7 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
     def _plain_event_executor(self, payload: Any) -> EventScopedExecutor:
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
+        executor.__dict__["_relation_plans"] = {}
         executor._event, executor._parent = payload, self
         return executor
 

@@ -44,6 +44,25 @@ class Shielded(Generic[K, T]):
         return asyncio.shield(self._loader.load_many(keys))
 
 
+def _inner(loader: DataLoader[K, T] | Shielded[K, T]) -> DataLoader[K, T]:
+    return loader._loader if isinstance(loader, Shielded) else loader
+
+
+def known(loader: DataLoader[K, T] | Shielded[K, T], key: K) -> bool:
+    """Whether `key` is loaded already (successfully or not)."""
+    future = _inner(loader).cache_map.get(key)
+    return future is not None and future.done() and not future.cancelled()
+
+
+def load_known(loader: DataLoader[K, T] | Shielded[K, T], key: K) -> T | Awaitable[T]:
+    """The row itself when it is loaded already (no await, no task: schema.relations),
+    else the loader's awaitable. A failed load raises its error, as awaiting would."""
+    future = _inner(loader).cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled():
+        return future.result()  # type: ignore[no-any-return]
+    return loader.load(key)
+
+
 class Loaders:
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], *, shared: bool = False

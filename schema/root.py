@@ -13,6 +13,7 @@ from schema.metrics import OperationMetrics
 from schema.mutation import Mutation
 from schema.operations import FreshLoaders
 from schema.query import Query
+from schema.relations import apply_relations
 from schema.rules import apply_read_rules
 from schema.subscription import Subscription
 from schema.validation import validation
@@ -45,6 +46,8 @@ def build_schema(settings: Settings) -> Schema:
         execution_context_class=EventScopedExecutor,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    # Relations resolve straight from the request's loaders (schema.relations).
+    apply_relations(schema)
     # Every path to a record, whatever its field, goes through its type's read rule.
     apply_read_rules(schema)
     return schema

@@ -10,6 +10,7 @@ from strawberry import ID
 
 from resolvers.context import Info
 from resolvers.ids import encode_id
+from schema.relations import relation
 
 if TYPE_CHECKING:
     from schema.accounts.types import User
@@ -27,18 +28,9 @@ class Tracked:
     updated_at: datetime
     deleted_at: datetime | None
 
-    @strawberry.field
-    async def created_by(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("schema.accounts.types")] | None:
-        return await _load_user(info, self.created_by_id)  # type: ignore[attr-defined]
-
-    @strawberry.field
-    async def updated_by(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("schema.accounts.types")] | None:
-        return await _load_user(info, self.updated_by_id)  # type: ignore[attr-defined]
-
-
-async def _load_user(info: Info, pk: int | None) -> User | None:
-    return None if pk is None else await info.context.loaders.user.load(pk)
+    created_by: Annotated[User, strawberry.lazy("schema.accounts.types")] | None = relation(
+        "user", key="created_by_id"
+    )
+    updated_by: Annotated[User, strawberry.lazy("schema.accounts.types")] | None = relation(
+        "user", key="updated_by_id"
+    )

@@ -15,7 +15,7 @@ from domain.access import (
 )
 from domain.roles import Role as DomainRole
 from resolvers import visibility
-from resolvers.context import Info
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -58,15 +58,13 @@ class User(Tracked):
         until: datetime | None = self.locked_until  # type: ignore[attr-defined]
         return until is not None and until > datetime.now(UTC)
 
-    @strawberry.field(description="The customer a CUSTOMER user belongs to.")
-    async def customer(self, info: Info) -> LazyCustomer | None:
-        pk = self.customer_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.customer.load(pk)
+    customer: LazyCustomer | None = relation(
+        "customer", key="customer_id", description="The customer a CUSTOMER user belongs to."
+    )
 
-    @strawberry.field(description="The agent an AGENT user belongs to.")
-    async def agent(self, info: Info) -> LazyAgent | None:
-        pk = self.agent_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.agent.load(pk)
+    agent: LazyAgent | None = relation(
+        "agent", key="agent_id", description="The agent an AGENT user belongs to."
+    )
 
 
 @strawberry.type

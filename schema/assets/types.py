@@ -20,6 +20,7 @@ from resolvers.context import Info
 from resolvers.tickets import reads
 from schema.directory.types import Customer
 from schema.pagination import Connection
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -80,9 +81,7 @@ class Device(Tracked):
         description="What we paid for it (进价): the office only, null for others."
     )
 
-    @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+    customer: Customer = relation("customer", key="customer_id")
 
     maintenance_due_on: date | None = strawberry.field(
         description="When its next maintenance falls due (interval after the last one, "

@@ -9,9 +9,9 @@ import strawberry
 from domain.access import ANYONE, TRACKING
 from domain.attachments.files import AttachmentKind as DomainAttachmentKind
 from resolvers import visibility
-from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.accounts.types import User
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -77,10 +77,7 @@ class Attachment(Tracked):
     def uploaded_at(self) -> datetime:
         return self.created_at
 
-    @strawberry.field
-    async def uploaded_by(self, info: Info) -> User | None:
-        pk = self.created_by_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    uploaded_by: User | None = relation("user", key="created_by_id")
 
     @strawberry.field(description="The work record it documents, if any.")
     def work_record_id(self) -> strawberry.ID | None:

@@ -11,9 +11,9 @@ from domain.access import (
     ANYONE,
 )
 from resolvers import visibility
-from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.accounts.types import User
+from schema.relations import relation
 from schema.rules import ReadRule
 
 
@@ -33,7 +33,4 @@ class AuditEntry:
     operation: str
     record_ids: list[str]
 
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        pk = self.actor_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    actor: User | None = relation("user", key="actor_id")

@@ -8,8 +8,8 @@ import strawberry
 
 from domain.access import ANYONE
 from resolvers import visibility
-from resolvers.context import Info
 from resolvers.ids import encode_id
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.sla.types import BusinessCalendar
 
@@ -24,10 +24,9 @@ class ServiceSettings:
     auto_close_after_minutes: int | None
     maintenance_lead_days: int
 
-    @strawberry.field
-    async def default_calendar(self, info: Info) -> BusinessCalendar | None:
-        pk = self.default_calendar_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.business_calendar.load(pk)
+    default_calendar: BusinessCalendar | None = relation(
+        "business_calendar", key="default_calendar_id"
+    )
 
 
 @strawberry.type(description="One run of one job: exactly one process runs each tick.")

@@ -14,6 +14,7 @@ from resolvers import visibility
 from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.accounts.types import User
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -65,9 +66,7 @@ class ChannelPreferences:
     email: str | None
     kinds: list[str] = strawberry.field(description="Empty: every kind the channels carry.")
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.user_id)  # type: ignore[attr-defined]
+    user: User | None = relation("user", key="user_id")
 
 
 @strawberry.type(description="What a test message through a channel did.")
@@ -128,9 +127,7 @@ class Delivery:
         description="Where it went (a WeChat Work id, an e-mail)."
     )
 
-    @strawberry.field
-    async def channel(self, info: Info) -> Channel | None:
-        return await info.context.loaders.channel.load(self.channel_id)  # type: ignore[attr-defined,return-value]
+    channel: Channel | None = relation("channel", key="channel_id")
 
     @strawberry.field(description="The user it went to; null for a webhook.")
     async def recipient(self, info: Info) -> User | None:

@@ -16,8 +16,8 @@ from domain.access import (
     TRACKING,
 )
 from resolvers import visibility
-from resolvers.context import Info
 from schema.accounts.types import User
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -45,14 +45,9 @@ class Region(Tracked):
     name: str
     level: RegionLevel
 
-    @strawberry.field
-    async def parent(self, info: Info) -> Region | None:
-        pk = self.parent_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.region.load(pk)
+    parent: Region | None = relation("region", key="parent_id")
 
-    @strawberry.field
-    async def children(self, info: Info) -> list[Region]:
-        return await info.context.loaders.region_children.load(self.id)  # type: ignore[arg-type]
+    children: list[Region] = relation("region_children", key="id")
 
 
 @strawberry.type
@@ -87,14 +82,13 @@ class Agent(Tracked):
     email: str | None
     address: str | None
 
-    @strawberry.field
-    async def region(self, info: Info) -> Region | None:
-        pk = self.region_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.region.load(pk)
+    region: Region | None = relation("region", key="region_id")
 
-    @strawberry.field(description="The agent's own people (the office and the agent only).")
-    async def contacts(self, info: Info) -> list[Contact] | None:
-        return await info.context.loaders.agent_contacts.load(self.id)  # type: ignore[arg-type]
+    contacts: list[Contact] | None = relation(
+        "agent_contacts",
+        key="id",
+        description="The agent's own people (the office and the agent only).",
+    )
 
 
 @strawberry.type
@@ -139,32 +133,19 @@ class Customer(Tracked):
     phone: str | None
     notes: str | None = strawberry.field(description="Internal: not shown to the customer.")
 
-    @strawberry.field
-    async def region(self, info: Info) -> Region | None:
-        pk = self.region_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.region.load(pk)
+    region: Region | None = relation("region", key="region_id")
 
-    @strawberry.field
-    async def agent(self, info: Info) -> Agent | None:
-        pk = self.agent_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.agent.load(pk)
+    agent: Agent | None = relation("agent", key="agent_id")
 
-    @strawberry.field
-    async def salesperson(self, info: Info) -> User | None:
-        pk = self.salesperson_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    salesperson: User | None = relation("user", key="salesperson_id")
 
-    @strawberry.field
-    async def contacts(self, info: Info) -> list[Contact]:
-        return await info.context.loaders.customer_contacts.load(self.id)  # type: ignore[arg-type]
+    contacts: list[Contact] = relation("customer_contacts", key="id")
 
-    @strawberry.field
-    async def devices(self, info: Info) -> list[LazyDevice]:
-        return await info.context.loaders.customer_devices.load(self.id)  # type: ignore[arg-type]
+    devices: list[LazyDevice] = relation("customer_devices", key="id")
 
-    @strawberry.field(
+    communications: list[Communication] = relation(
+        "customer_communications",
+        key="id",
         description="The log of communications, newest first (office and agents; FORBIDDEN "
-        "to others)."
+        "to others).",
     )
-    async def communications(self, info: Info) -> list[Communication]:
-        return await info.context.loaders.customer_communications.load(self.id)  # type: ignore[arg-type]

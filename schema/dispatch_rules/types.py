@@ -11,6 +11,7 @@ from resolvers.ids import encode_id
 from schema.accounts.types import User
 from schema.directory.types import Region
 from schema.dispatch_rules.inputs import DispatchStrategy
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tickets.inputs import TicketKind
 from schema.tracking import Tracked
@@ -45,9 +46,7 @@ class EngineerProfile:
     def user_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("User", self.user_id))  # type: ignore[attr-defined]
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.user_id)  # type: ignore[attr-defined]
+    user: User | None = relation("user", key="user_id")
 
     @strawberry.field
     async def regions(self, info: Info) -> list[Region]:

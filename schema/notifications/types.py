@@ -14,6 +14,7 @@ from resolvers.context import Info
 from resolvers.ids import encode_id
 from resolvers.tickets.snapshots import ticket_as_of
 from schema.parts.types import Part
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tickets.types import Ticket
 
@@ -112,7 +113,8 @@ class Notification:
     async def part(self, info: Info) -> Part | None:
         return None if self.part_id is None else await info.context.loaders.part.load(self.part_id)
 
-    @strawberry.field(description="The outing request an OUTING_* notification is about.")
-    async def outing_request(self, info: Info) -> LazyOutingRequest | None:
-        pk = self.outing_request_id
-        return None if pk is None else await info.context.loaders.outing_request.load(pk)  # type: ignore[return-value]
+    outing_request: LazyOutingRequest | None = relation(
+        "outing_request",
+        key="outing_request_id",
+        description="The outing request an OUTING_* notification is about.",
+    )

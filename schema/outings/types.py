@@ -17,6 +17,7 @@ from resolvers.context import Info
 from schema.accounts.types import User
 from schema.outings.inputs import ExpenseKind, OutingStatus
 from schema.parts.types import Part
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -37,9 +38,7 @@ class OutingPartLine:
 
     quantity: int
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")
 
 
 @strawberry.type(
@@ -90,17 +89,11 @@ class OutingExpense(Tracked):
     rejection_note: str | None = strawberry.field(description="Why it was rejected.")
     rejected_at: datetime | None
 
-    @strawberry.field
-    async def rejected_by(self, info: Info) -> User | None:
-        return await _user(info, self.rejected_by_id)  # type: ignore[attr-defined]
+    rejected_by: User | None = relation("user", key="rejected_by_id")
 
-    @strawberry.field
-    async def approved_by(self, info: Info) -> User | None:
-        return await _user(info, self.approved_by_id)  # type: ignore[attr-defined]
+    approved_by: User | None = relation("user", key="approved_by_id")
 
-    @strawberry.field
-    async def paid_by(self, info: Info) -> User | None:
-        return await _user(info, self.paid_by_id)  # type: ignore[attr-defined]
+    paid_by: User | None = relation("user", key="paid_by_id")
 
     @strawberry.field
     async def outing_request(self, info: Info) -> OutingRequest | None:
@@ -149,25 +142,19 @@ class OutingRequest(Tracked):
     decision_note: str | None
     decided_at: datetime | None
 
-    @strawberry.field
-    async def decided_by(self, info: Info) -> User | None:
-        return await _user(info, self.decided_by_id)  # type: ignore[attr-defined]
+    decided_by: User | None = relation("user", key="decided_by_id")
 
-    @strawberry.field(description="The engineer who asked.")
-    async def engineer(self, info: Info) -> User | None:
-        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+    engineer: User | None = relation(
+        "user", key="engineer_id", description="The engineer who asked."
+    )
 
-    @strawberry.field(description="Null when the reader may no longer see the ticket.")
-    async def ticket(self, info: Info) -> LazyTicket | None:
-        return await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
+    ticket: LazyTicket | None = relation(
+        "ticket", key="ticket_id", description="Null when the reader may no longer see the ticket."
+    )
 
-    @strawberry.field
-    async def parts(self, info: Info) -> list[OutingPartLine]:
-        return await info.context.loaders.outing_request_parts.load(self.id)  # type: ignore[arg-type]
+    parts: list[OutingPartLine] = relation("outing_request_parts", key="id")
 
-    @strawberry.field
-    async def expenses(self, info: Info) -> list[OutingExpense]:
-        return await info.context.loaders.outing_expenses.load(self.id)  # type: ignore[arg-type]
+    expenses: list[OutingExpense] = relation("outing_expenses", key="id")
 
     @strawberry.field
     async def totals(self, info: Info) -> OutingTotals:

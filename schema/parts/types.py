@@ -20,6 +20,7 @@ from resolvers.ids import encode_id
 from resolvers.parts import catalogue as part_resolvers
 from schema.accounts.types import User
 from schema.pagination import Connection
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -127,24 +128,19 @@ class StockMovement:
     def id(self) -> ID:
         return ID(encode_id("StockMovement", self.id))
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")
 
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        pk = self.actor_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    actor: User | None = relation("user", key="actor_id")
 
-    @strawberry.field(description="The engineer whose stock it changed.")
-    async def engineer(self, info: Info) -> User | None:
-        pk = self.engineer_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    engineer: User | None = relation(
+        "user", key="engineer_id", description="The engineer whose stock it changed."
+    )
 
-    @strawberry.field(description="The ticket it went to or came from, if the reader may see it.")
-    async def ticket(self, info: Info) -> LazyTicket | None:
-        pk = self.ticket_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.ticket.load(pk)
+    ticket: LazyTicket | None = relation(
+        "ticket",
+        key="ticket_id",
+        description="The ticket it went to or came from, if the reader may see it.",
+    )
 
     @strawberry.field
     def purchase_order_id(self) -> ID | None:
@@ -170,13 +166,9 @@ class EngineerStock:
 
     quantity: int
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")
 
-    @strawberry.field
-    async def engineer(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.engineer_id)  # type: ignore[attr-defined]
+    engineer: User | None = relation("user", key="engineer_id")
 
 
 @strawberry.type(description="A part used on a ticket and what it costs the customer.")
@@ -191,6 +183,4 @@ class PartUsage:
     charge: Decimal = strawberry.field(description="What the customer pays: 0 under warranty.")
     under_warranty: bool
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")

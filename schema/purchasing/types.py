@@ -15,6 +15,7 @@ from resolvers import visibility
 from resolvers.context import Info
 from schema.accounts.types import User
 from schema.parts.types import Part
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -55,9 +56,7 @@ class PurchaseOrderLine(Tracked):
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.unit_price)
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")
 
 
 @strawberry.type(
@@ -105,25 +104,21 @@ class PurchaseOrder(Tracked):
     cancelled_at: datetime | None
     cancel_reason: str | None
 
-    @strawberry.field
-    async def reviewed_by(self, info: Info) -> User | None:
-        return await _user(info, self.reviewed_by_id)  # type: ignore[attr-defined]
+    reviewed_by: User | None = relation("user", key="reviewed_by_id")
 
-    @strawberry.field(description="The second reviewer: never the same person as reviewedBy.")
-    async def approved_by(self, info: Info) -> User | None:
-        return await _user(info, self.approved_by_id)  # type: ignore[attr-defined]
+    approved_by: User | None = relation(
+        "user",
+        key="approved_by_id",
+        description="The second reviewer: never the same person as reviewedBy.",
+    )
 
-    @strawberry.field
-    async def issued_by(self, info: Info) -> User | None:
-        return await _user(info, self.issued_by_id)  # type: ignore[attr-defined]
+    issued_by: User | None = relation("user", key="issued_by_id")
 
-    @strawberry.field
-    async def cancelled_by(self, info: Info) -> User | None:
-        return await _user(info, self.cancelled_by_id)  # type: ignore[attr-defined]
+    cancelled_by: User | None = relation("user", key="cancelled_by_id")
 
-    @strawberry.field(description="In the order they were entered.")
-    async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        return await info.context.loaders.purchase_order_lines.load(self.id)
+    lines: list[PurchaseOrderLine] = relation(
+        "purchase_order_lines", key="id", description="In the order they were entered."
+    )
 
     @strawberry.field(description="The sum of the lines' amounts.")
     async def total(self, info: Info) -> Decimal:

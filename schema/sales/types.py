@@ -11,11 +11,11 @@ from strawberry import ID
 from domain.access import ANYONE, OFFICE_ONLY, STAFF_ONLY, TRACKING
 from domain.sales.part_sales import line_margin
 from resolvers import visibility
-from resolvers.context import Info
 from resolvers.ids import encode_id
 from schema.accounts.types import User
 from schema.directory.types import Customer
 from schema.parts.types import Part
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tracking import Tracked
 
@@ -40,9 +40,7 @@ class PartSaleLine:
     def id(self) -> ID:
         return ID(encode_id("PartSaleLine", self.id))
 
-    @strawberry.field
-    async def part(self, info: Info) -> Part | None:
-        return await info.context.loaders.part.load(self.part_id)  # type: ignore[attr-defined]
+    part: Part | None = relation("part", key="part_id")
 
     cost_price: Decimal | None = strawberry.field(
         description="The part's cost price when sold. The office only."
@@ -69,15 +67,12 @@ class PartSale(Tracked):
     note: str | None
     total: Decimal = strawberry.field(description="The sum of the lines' amounts.")
 
-    @strawberry.field
-    async def customer(self, info: Info) -> Customer | None:
-        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+    customer: Customer | None = relation("customer", key="customer_id")
 
-    @strawberry.field(description="One line per part, in the order first named.")
-    async def lines(self, info: Info) -> list[PartSaleLine]:
-        return await info.context.loaders.part_sale_lines.load(self.id)  # type: ignore[return-value]
+    lines: list[PartSaleLine] = relation(
+        "part_sale_lines", key="id", description="One line per part, in the order first named."
+    )
 
-    @strawberry.field(description="Who recorded the sale.")
-    async def sold_by(self, info: Info) -> User | None:
-        pk = self.created_by_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.user.load(pk)
+    sold_by: User | None = relation(
+        "user", key="created_by_id", description="Who recorded the sale."
+    )

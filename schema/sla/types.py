@@ -13,6 +13,7 @@ from resolvers.context import Info
 from resolvers.sla.calendars import hours_of
 from resolvers.sla.clock import targets_of
 from schema.accounts.types import Role
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.sla.inputs import HoldReason, SlaState, SlaTarget
 from schema.tickets.inputs import TicketKind
@@ -88,10 +89,11 @@ class SlaPolicy(Tracked):
     def escalate_to(self) -> list[Role]:
         return [Role(r) for r in self.escalate_to or []]  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Null: the default calendar of the service settings.")
-    async def calendar(self, info: Info) -> BusinessCalendar | None:
-        pk = self.calendar_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.business_calendar.load(pk)
+    calendar: BusinessCalendar | None = relation(
+        "business_calendar",
+        key="calendar_id",
+        description="Null: the default calendar of the service settings.",
+    )
 
 
 @strawberry.type(description="The ticket is waiting; its SLA clock does not count meanwhile.")
@@ -171,6 +173,4 @@ class TicketSla:
         ticket = await info.context.loaders.ticket.load(self.ticket_id)  # type: ignore[attr-defined]
         return ticket is not None and ticket.hold_since is not None
 
-    @strawberry.field
-    async def policy(self, info: Info) -> SlaPolicy | None:
-        return await info.context.loaders.sla_policy.load(self.policy_id)  # type: ignore[attr-defined]
+    policy: SlaPolicy | None = relation("sla_policy", key="policy_id")

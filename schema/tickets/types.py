@@ -25,6 +25,7 @@ from schema.attachments.types import Attachment, file_url
 from schema.charges.types import ChargeKind, ChargeLine, Estimate, EstimateStatus, TicketCharges
 from schema.directory.types import Customer
 from schema.parts.types import PartUsage
+from schema.relations import relation
 from schema.rules import ReadRule
 from schema.tickets.inputs import TicketKind, TicketSource, TicketStatus
 from schema.tracking import Tracked
@@ -55,9 +56,7 @@ class CheckIn(Tracked):
     longitude: float
     note: str | None
 
-    @strawberry.field
-    async def engineer(self, info: Info) -> User | None:
-        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+    engineer: User | None = relation("user", key="engineer_id")
 
 
 @strawberry.type
@@ -86,9 +85,7 @@ class WorkRecord(Tracked):
     details: str
     issues_left: str | None
 
-    @strawberry.field
-    async def engineer(self, info: Info) -> User | None:
-        return await _user(info, self.engineer_id)  # type: ignore[attr-defined]
+    engineer: User | None = relation("user", key="engineer_id")
 
 
 DepotStep = strawberry.enum(DomainDepotStep, name="DepotStep")
@@ -107,9 +104,7 @@ class DepotStepEntry:
     tracking_number: str | None
     actor_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_id)
+    actor: User | None = relation("user", key="actor_id")
 
 
 @strawberry.type(description="A depot repair: where the unit is, and how it got there.")
@@ -156,9 +151,7 @@ class Rating:
     )
     rated_by_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def rated_by(self, info: Info) -> User | None:
-        return await _user(info, self.rated_by_id)
+    rated_by: User | None = relation("user", key="rated_by_id")
 
 
 TICKET_FIELDS = (
@@ -246,9 +239,11 @@ class Ticket(Tracked):
         description="Days this repair under warranty added to the device's warranty."
     )
 
-    @strawberry.field(description="Its files (photos, documents, signatures), oldest first.")
-    async def attachments(self, info: Info) -> list[Attachment]:
-        return await info.context.loaders.ticket_attachments.load(self.id)  # type: ignore[arg-type,return-value]
+    attachments: list[Attachment] = relation(
+        "ticket_attachments",
+        key="id",
+        description="Its files (photos, documents, signatures), oldest first.",
+    )
 
     @strawberry.field(description="The customer's signature; null until signed.")
     async def signature(self, info: Info) -> TicketSignature | None:
@@ -305,34 +300,25 @@ class Ticket(Tracked):
             free_of_charge=is_free(row),
         )
 
-    @strawberry.field(
+    customer: Customer | None = relation(
+        "customer",
+        key="customer_id",
         description="Null only where the reader may not see it: in the answer to the "
-        "reader's own change that took the ticket from them (declining it)."
+        "reader's own change that took the ticket from them (declining it).",
     )
-    async def customer(self, info: Info) -> Customer | None:
-        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
-
-    @strawberry.field
-    async def device(self, info: Info) -> Device | None:
-        pk = self.device_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.device.load(pk)
-
-    @strawberry.field(
-        description="Its SLA clock (staff): null when no policy applied at its creation."
+    device: Device | None = relation("device", key="device_id")
+    sla: Annotated[TicketSla, strawberry.lazy("schema.sla.types")] | None = relation(
+        "ticket_sla",
+        key="id",
+        description="Its SLA clock (staff): null when no policy applied at its creation.",
     )
-    async def sla(
-        self, info: Info
-    ) -> Annotated[TicketSla, strawberry.lazy("schema.sla.types")] | None:
-        return await info.context.loaders.ticket_sla.load(self.id)  # type: ignore[attr-defined]
-
-    @strawberry.field(
-        description="The rule that dispatched it automatically; null when a person did."
+    dispatch_rule: (
+        Annotated[DispatchRule, strawberry.lazy("schema.dispatch_rules.types")] | None
+    ) = relation(
+        "dispatch_rule",
+        key="dispatch_rule_id",
+        description="The rule that dispatched it automatically; null when a person did.",
     )
-    async def dispatch_rule(
-        self, info: Info
-    ) -> Annotated[DispatchRule, strawberry.lazy("schema.dispatch_rules.types")] | None:
-        pk = self.dispatch_rule_id  # type: ignore[attr-defined]
-        return None if pk is None else await info.context.loaders.dispatch_rule.load(pk)
 
     @strawberry.field(
         description="Its depot repair (返厂维修): the last step and every hand-over; "
@@ -365,13 +351,10 @@ class Ticket(Tracked):
 
         return TicketHold(reason=self.hold_reason, since=since, note=self.hold_note)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The engineer the ticket is assigned to.")
-    async def assignee(self, info: Info) -> User | None:
-        return await _user(info, self.assignee_id)  # type: ignore[attr-defined]
-
-    @strawberry.field
-    async def dispatched_by(self, info: Info) -> User | None:
-        return await _user(info, self.dispatched_by_id)  # type: ignore[attr-defined]
+    assignee: User | None = relation(
+        "user", key="assignee_id", description="The engineer the ticket is assigned to."
+    )
+    dispatched_by: User | None = relation("user", key="dispatched_by_id")
 
     @strawberry.field
     def rating(self) -> Rating | None:
@@ -388,26 +371,22 @@ class Ticket(Tracked):
             rated_by_id=row.rated_by_id,
         )
 
-    @strawberry.field
-    async def check_ins(self, info: Info) -> list[CheckIn]:
-        return await info.context.loaders.ticket_check_ins.load(self.id)  # type: ignore[arg-type]
-
-    @strawberry.field
-    async def work_records(self, info: Info) -> list[WorkRecord]:
-        return await info.context.loaders.ticket_work_records.load(self.id)  # type: ignore[arg-type]
-
-    @strawberry.field(description="Spare parts used on the ticket, one line per part.")
-    async def parts_used(self, info: Info) -> list[PartUsage]:
-        return await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
+    check_ins: list[CheckIn] = relation("ticket_check_ins", key="id")
+    work_records: list[WorkRecord] = relation("ticket_work_records", key="id")
+    parts_used: list[PartUsage] = relation(
+        "ticket_parts", key="id", description="Spare parts used on the ticket, one line per part."
+    )
 
     @strawberry.field(description="What the parts used cost the customer (0 under warranty).")
     async def parts_charge(self, info: Info) -> Decimal:
         lines = await info.context.loaders.ticket_parts.load(self.id)  # type: ignore[arg-type]
         return sum((line.charge for line in lines), Decimal("0.00"))
 
-    @strawberry.field(description="Every event of the ticket, in order, with actor and time.")
-    async def history(self, info: Info) -> list[TicketEvent]:
-        return await info.context.loaders.ticket_history.load(self.id)  # type: ignore[arg-type,return-value]
+    history: list[TicketEvent] = relation(
+        "ticket_history",
+        key="id",
+        description="Every event of the ticket, in order, with actor and time.",
+    )
 
 
 @strawberry.type(
@@ -447,9 +426,7 @@ class TicketEvent:
     def ticket_version(self) -> int | None:
         return self.payload.get("version")  # type: ignore[attr-defined]
 
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_id)  # type: ignore[attr-defined]
+    actor: User | None = relation("user", key="actor_id")
 
     @strawberry.field
     async def ticket(self, info: Info) -> Ticket | None:
@@ -474,6 +451,4 @@ class KindRestriction:
     def from_row(cls, row: Any) -> KindRestriction:
         return cls(role=row.role, user_id=row.user_id, kinds=row.kinds)
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return await _user(info, self.user_id)
+    user: User | None = relation("user", key="user_id")

@@ -6,6 +6,7 @@ that every statement the engine executes can be counted.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -328,3 +329,36 @@ async def test_nested_records_are_the_right_ones(services: Services) -> None:
         index = int(node["serialNumber"][1:])
         assert node["customer"]["name"] == f"Customer {index}"
         assert node["customer"]["agent"]["name"] == f"Agent {index % 7}"
+
+
+async def tasks_made(services: Services, query: str, first: int) -> int:
+    """How many asyncio tasks running `query` creates (graphql-core makes one for each
+    awaitable among an object's fields when it gathers them)."""
+    loop = asyncio.get_running_loop()
+    made = 0
+    previous = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        nonlocal made
+        made += 1
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(counting)
+    try:
+        await run(services, query, first)
+    finally:
+        loop.set_task_factory(previous)
+    return made
+
+
+# The relations of a page's rows (schema.relations) are loaded before the rows are
+# completed, then read without awaiting: no task, future or awaitable per row. Fields
+# computed from loaded rows (an outing request's totals, a purchase order's total) are not
+# relations and still cost per row.
+@pytest.mark.parametrize(
+    "query",
+    [DEVICES, CUSTOMERS, BOARD, PART_SALES],
+    ids=["devices", "customers", "board", "part-sales"],
+)
+async def test_relations_of_a_page_cost_no_task_per_row(services: Services, query: str) -> None:
+    assert await tasks_made(services, query, 100) == await tasks_made(services, query, 5)
