@@ -281,7 +281,9 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def test_field_work_on_the_phone(site: Site, phone: Any, errors: list[str]) -> None:
+def test_field_work_on_the_phone(
+    site: Site, phone: Any, artifacts: Path, errors: list[str]
+) -> None:
     w, s = site.world, site.server
     ticket = w.new_ticket(severity=2)
     dispatch(s, w.dispatcher.token, ticket["id"], w.engineer.id)
@@ -333,6 +335,7 @@ def test_field_work_on_the_phone(site: Site, phone: Any, errors: list[str]) -> N
     assert [r["details"] for r in state["workRecords"]] == ["更换皮带并测试"]
     assert sorted(a["kind"] for a in state["attachments"]) == ["PHOTO", "SIGNATURE"]
     assert state["signature"]["signerName"] == "王工"
+    phone.screenshot(path=str(artifacts / "phone-ticket.png"), full_page=True)
     phone.click("#back")
     phone.locator("#list-view").wait_for()
     no_page_errors(errors)
