@@ -14,9 +14,11 @@ from strawberry.types import Info as StrawberryInfo
 from domain.errors import Unauthenticated
 from domain.roles import Actor, Role
 from domain.tickets.access import allowed_kinds
+from persistence.db import make_read_sessionmaker
 from persistence.models import KindRestriction, User
 from persistence.queries.accounts import user_with_limits
 from persistence.queries.tickets import restriction_of
+from persistence.reading import SharedReads
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from resolvers.accounts.tokens import read_token
@@ -45,6 +47,26 @@ class Services:
     relay: Relay | None = None
     # Where attachment bytes live (persistence.storage); set by the application.
     storage: Storage | None = None
+    # Sessions for reads alone (persistence.db.make_read_sessionmaker); made from the
+    # engine unless given.
+    read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+
+    def __post_init__(self) -> None:
+        if self.read_sessionmaker is None:
+            self.read_sessionmaker = make_read_sessionmaker(self.engine)
+
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        assert self.read_sessionmaker is not None
+        return self.read_sessionmaker
+
+    def operation_reads(self) -> Any:
+        """What one operation reads through, called like a sessionmaker: on PostgreSQL
+        one session for all its reads, taken in turn (persistence.reading); on SQLite a
+        session per read (its transactions are snapshots, and round trips are free)."""
+        if self.engine.dialect.name == "sqlite":
+            return self.reads
+        return SharedReads(self.reads)
 
 
 # Per task and per context, so per operation: a websocket's context serves many
@@ -73,7 +95,8 @@ class Context:
         self.connection = connection
         # Filled by strawberry from a websocket's connection_init payload.
         self.connection_params: dict[str, Any] | None = None
-        self.loaders = Loaders(services.sessionmaker)
+        self._reads = services.operation_reads()
+        self.loaders = Loaders(self._reads)
         self._operations = 0
         self._actor: Actor | None = None
         # Who reads the results when no token authenticated the request: the user a
@@ -131,7 +154,7 @@ class Context:
         user_id, token_version, self._token_expires_at = read_token(
             self.services.signing_key, token
         )
-        async with self.services.sessionmaker() as session:
+        async with self._reads() as session:
             user, limits = await user_with_limits(session, user_id)
         if user is None or not user.enabled or user.is_deleted:
             raise Unauthenticated("this account is disabled or no longer exists")
@@ -214,7 +237,13 @@ class Context:
         what) is decided on rows as they are now."""
         self._operations += 1
         if self._operations > 1:
-            self.loaders = Loaders(self.services.sessionmaker)
+            self._reads = self.services.operation_reads()
+            self.loaders = Loaders(self._reads)
+
+    async def operation_ended(self) -> None:
+        """Gives back the connection the operation read through."""
+        if isinstance(self._reads, SharedReads):
+            await self._reads.close()
 
     def loaders_for_event(self, shared: dict[str, Any]) -> Loaders:
         """Fresh loaders for one delivered event: a websocket context lives for hours, its
@@ -222,13 +251,14 @@ class Context:
         this process, so a thousand subscribers cost one load, not a thousand."""
         loaders = shared.get("loaders")
         if loaders is None:
-            loaders = shared["loaders"] = Loaders(self.services.sessionmaker, shared=True)
+            loaders = shared["loaders"] = Loaders(self.services.reads, shared=True)
         self.loaders = loaders
         return loaders
 
     def read(self) -> Any:
-        """A short session for one read (never shared with a concurrently running resolver)."""
-        return self.services.sessionmaker()
+        """A session for one read, never used by two resolvers at once (on PostgreSQL the
+        operation's one session, taken in turn: persistence.reading)."""
+        return self._reads()
 
 
 def actor_of(user: User, restrictions: Iterable[KindRestriction] = ()) -> Actor:
