@@ -238,8 +238,12 @@ async def in_process(
         traffic = {"checkout": 0, "begin": 0, "rollback": 0}
 
         def counter(name: str) -> Any:
-            def bump(*_args: Any, **_kwargs: Any) -> None:
-                traffic[name] += 1
+            def bump(*args: Any, **_kwargs: Any) -> None:
+                # In autocommit (the read sessions on PostgreSQL) SQLAlchemy still
+                # signals a begin and a rollback, but nothing is sent.
+                options = getattr(args[0], "get_execution_options", dict)()
+                if options.get("isolation_level") != "AUTOCOMMIT":
+                    traffic[name] += 1
 
             return bump
 

@@ -733,6 +733,9 @@ def main() -> None:
                         workdir=cwd,
                         broadcast_url=broadcast,
                         profile=profile,
+                        # Every subscriber connects from this one address: the per-address
+                        # handshake rate (a policy, not a cost) would refuse them.
+                        extra_env={"HTTP_REQUESTS_PER_SECOND": "1000000", "HTTP_BURST": "1000000"},
                     )
                 )
                 floors.append(

@@ -116,9 +116,9 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
         """What the subscriber asked, as text; made once per subscription."""
         key = self.__dict__.get("_document")
         if key is None:
-            fragments = sorted(print_ast(node) for node in self.fragments.values())
+            fragments = sorted(_printed(node) for node in self.fragments.values())
             variables = json.dumps(self.variable_values, sort_keys=True, default=str)
-            key = self.__dict__["_document"] = (print_ast(self.operation), variables, *fragments)
+            key = self.__dict__["_document"] = (_printed(self.operation), variables, *fragments)
         return key
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -170,6 +170,22 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
         )
         # Closing ends the connection's operations (this one included) from outside.
         await asyncio.Event().wait()
+
+
+# The text of a document's operations and fragments, by node: ten thousand subscribers of
+# one board send one text, parsed once (schema.validation), so its nodes are the same
+# objects. Each entry holds its node, so an id is never reused while remembered.
+_PRINTED: dict[int, tuple[Any, str]] = {}
+_PRINTED_MAX = 1024
+
+
+def _printed(node: Any) -> str:
+    found = _PRINTED.get(id(node))
+    if found is None:
+        if len(_PRINTED) >= _PRINTED_MAX:
+            _PRINTED.clear()
+        found = _PRINTED[id(node)] = (node, print_ast(node))
+    return found[1]
 
 
 def _out_of_reach(error: BaseException | None) -> bool:

@@ -60,11 +60,13 @@ class Services:
         assert self.read_sessionmaker is not None
         return self.read_sessionmaker
 
-    def operation_reads(self) -> Any:
-        """What one operation reads through, called like a sessionmaker: on PostgreSQL
-        one session for all its reads, taken in turn (persistence.reading); on SQLite a
-        session per read (its transactions are snapshots, and round trips are free)."""
-        if self.engine.dialect.name == "sqlite":
+    def operation_reads(self, connection: HTTPConnection) -> Any:
+        """What one operation reads through, called like a sessionmaker: for an HTTP
+        request on PostgreSQL one session for all its reads, taken in turn
+        (persistence.reading); else a session per read. On SQLite transactions are
+        snapshots and round trips are free; a websocket's operations are subscriptions,
+        which live for hours and read now and then, ten thousand of them at once."""
+        if self.engine.dialect.name == "sqlite" or connection.scope.get("type") != "http":
             return self.reads
         return SharedReads(self.reads)
 
@@ -95,7 +97,7 @@ class Context:
         self.connection = connection
         # Filled by strawberry from a websocket's connection_init payload.
         self.connection_params: dict[str, Any] | None = None
-        self._reads = services.operation_reads()
+        self._reads = services.operation_reads(connection)
         self.loaders = Loaders(self._reads)
         self._operations = 0
         self._actor: Actor | None = None
@@ -237,7 +239,7 @@ class Context:
         what) is decided on rows as they are now."""
         self._operations += 1
         if self._operations > 1:
-            self._reads = self.services.operation_reads()
+            self._reads = self.services.operation_reads(self.connection)
             self.loaders = Loaders(self._reads)
 
     async def operation_ended(self) -> None:

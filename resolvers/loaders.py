@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from functools import partial
-from typing import TYPE_CHECKING, Generic, TypeVar
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -59,111 +59,202 @@ def load_known(loader: DataLoader[K, T] | Shielded[K, T], key: K) -> T | Awaitab
     else the loader's awaitable. A failed load raises its error, as awaiting would."""
     future = _inner(loader).cache_map.get(key)
     if future is not None and future.done() and not future.cancelled():
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
     return loader.load(key)
 
 
 class Loaders:
+    """The request's DataLoaders, each made on first use (an operation touches a few of
+    some forty: a subscriber's context made them all for every operation)."""
+
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], *, shared: bool = False
     ) -> None:
-        def by_id(model: type) -> DataLoader:
-            return DataLoader(load_fn=partial(rows_by_id, sessionmaker, model))
+        self._sessionmaker = sessionmaker
+        self._shared = shared
 
-        def by_parent(model: type, column: object, *order_by: object) -> DataLoader:
-            load = partial(live_rows_by_parent, sessionmaker, model, column, order_by=order_by)
-            return DataLoader(load_fn=load)
+    def _by_id(self, model: type) -> DataLoader:
+        return DataLoader(load_fn=partial(rows_by_id, self._sessionmaker, model))
 
-        self.user: DataLoader[int, models.User | None] = by_id(models.User)
-        self.customer: DataLoader[int, models.Customer | None] = by_id(models.Customer)
-        self.agent: DataLoader[int, models.Agent | None] = by_id(models.Agent)
-        self.region: DataLoader[int, models.Region | None] = by_id(models.Region)
-        self.device: DataLoader[int, models.Device | None] = by_id(models.Device)
-        self.customer_contacts: DataLoader[int, list[models.Contact]] = by_parent(
-            models.Contact, models.Contact.customer_id
+    def _by_parent(self, model: type, column: object, *order_by: object) -> DataLoader:
+        load = partial(live_rows_by_parent, self._sessionmaker, model, column, order_by=order_by)
+        return DataLoader(load_fn=load)
+
+    def _made(self, loader: DataLoader) -> Any:
+        return Shielded(loader) if self._shared else loader
+
+    @cached_property
+    def user(self) -> DataLoader[int, models.User | None]:
+        return self._made(self._by_id(models.User))
+
+    @cached_property
+    def customer(self) -> DataLoader[int, models.Customer | None]:
+        return self._made(self._by_id(models.Customer))
+
+    @cached_property
+    def agent(self) -> DataLoader[int, models.Agent | None]:
+        return self._made(self._by_id(models.Agent))
+
+    @cached_property
+    def region(self) -> DataLoader[int, models.Region | None]:
+        return self._made(self._by_id(models.Region))
+
+    @cached_property
+    def device(self) -> DataLoader[int, models.Device | None]:
+        return self._made(self._by_id(models.Device))
+
+    @cached_property
+    def customer_contacts(self) -> DataLoader[int, list[models.Contact]]:
+        return self._made(self._by_parent(models.Contact, models.Contact.customer_id))
+
+    @cached_property
+    def agent_contacts(self) -> DataLoader[int, list[models.Contact]]:
+        return self._made(self._by_parent(models.Contact, models.Contact.agent_id))
+
+    @cached_property
+    def customer_devices(self) -> DataLoader[int, list[models.Device]]:
+        return self._made(self._by_parent(models.Device, models.Device.customer_id))
+
+    @cached_property
+    def customer_communications(self) -> DataLoader[int, list[models.Communication]]:
+        return self._made(
+            self._by_parent(
+                models.Communication,
+                models.Communication.customer_id,
+                models.Communication.occurred_at.desc(),
+                models.Communication.id.desc(),
+            )
         )
-        self.agent_contacts: DataLoader[int, list[models.Contact]] = by_parent(
-            models.Contact, models.Contact.agent_id
+
+    @cached_property
+    def ticket(self) -> DataLoader[int, models.Ticket | None]:
+        return self._made(self._by_id(models.Ticket))
+
+    @cached_property
+    def ticket_check_ins(self) -> DataLoader[int, list[models.CheckIn]]:
+        return self._made(
+            self._by_parent(
+                models.CheckIn, models.CheckIn.ticket_id, models.CheckIn.at, models.CheckIn.id
+            )
         )
-        self.customer_devices: DataLoader[int, list[models.Device]] = by_parent(
-            models.Device, models.Device.customer_id
+
+    @cached_property
+    def ticket_work_records(self) -> DataLoader[int, list[models.WorkRecord]]:
+        return self._made(
+            self._by_parent(
+                models.WorkRecord,
+                models.WorkRecord.ticket_id,
+                models.WorkRecord.started_at,
+                models.WorkRecord.id,
+            )
         )
-        self.customer_communications: DataLoader[int, list[models.Communication]] = by_parent(
-            models.Communication,
-            models.Communication.customer_id,
-            models.Communication.occurred_at.desc(),
-            models.Communication.id.desc(),
+
+    @cached_property
+    def ticket_history(self) -> DataLoader[int, list[EventRecord]]:
+        return self._made(DataLoader(load_fn=partial(_history, self._sessionmaker)))
+
+    @cached_property
+    def region_children(self) -> DataLoader[int, list[models.Region]]:
+        return self._made(self._by_parent(models.Region, models.Region.parent_id))
+
+    @cached_property
+    def part(self) -> DataLoader[int, models.Part | None]:
+        return self._made(self._by_id(models.Part))
+
+    @cached_property
+    def ticket_parts(self) -> DataLoader[int, list[models.TicketPart]]:
+        return self._made(
+            self._by_parent(models.TicketPart, models.TicketPart.ticket_id, models.TicketPart.id)
         )
-        self.ticket: DataLoader[int, models.Ticket | None] = by_id(models.Ticket)
-        self.ticket_check_ins: DataLoader[int, list[models.CheckIn]] = by_parent(
-            models.CheckIn, models.CheckIn.ticket_id, models.CheckIn.at, models.CheckIn.id
+
+    @cached_property
+    def outing_request(self) -> DataLoader[int, models.OutingRequest | None]:
+        return self._made(self._by_id(models.OutingRequest))
+
+    @cached_property
+    def outing_request_parts(self) -> DataLoader[int, list[models.OutingRequestPart]]:
+        return self._made(
+            self._by_parent(models.OutingRequestPart, models.OutingRequestPart.outing_request_id)
         )
-        self.ticket_work_records: DataLoader[int, list[models.WorkRecord]] = by_parent(
-            models.WorkRecord,
-            models.WorkRecord.ticket_id,
-            models.WorkRecord.started_at,
-            models.WorkRecord.id,
+
+    @cached_property
+    def outing_expenses(self) -> DataLoader[int, list[models.OutingExpense]]:
+        return self._made(
+            self._by_parent(models.OutingExpense, models.OutingExpense.outing_request_id)
         )
-        self.ticket_history: DataLoader[int, list[EventRecord]] = DataLoader(
-            load_fn=partial(_history, sessionmaker)
+
+    @cached_property
+    def purchase_order_lines(self) -> DataLoader[int, list[models.PurchaseOrderLine]]:
+        return self._made(
+            self._by_parent(models.PurchaseOrderLine, models.PurchaseOrderLine.purchase_order_id)
         )
-        self.region_children: DataLoader[int, list[models.Region]] = by_parent(
-            models.Region, models.Region.parent_id
+
+    @cached_property
+    def part_sale_lines(self) -> DataLoader[int, list[models.PartSaleLine]]:
+        return self._made(self._by_parent(models.PartSaleLine, models.PartSaleLine.part_sale_id))
+
+    @cached_property
+    def ticket_sla(self) -> DataLoader[int, models.TicketSla | None]:
+        return self._made(DataLoader(load_fn=partial(_clocks, self._sessionmaker)))
+
+    # Keyed by (device id, due date): the ticket the maintenance plans made for it.
+    @cached_property
+    def scheduled_ticket(self) -> DataLoader[tuple[int, date], models.Ticket | None]:
+        return self._made(DataLoader(load_fn=partial(_scheduled, self._sessionmaker)))
+
+    @cached_property
+    def channel(self) -> DataLoader[int, models.Channel | None]:
+        return self._made(self._by_id(models.Channel))
+
+    @cached_property
+    def notification(self) -> DataLoader[int, models.Notification | None]:
+        return self._made(self._by_id(models.Notification))
+
+    @cached_property
+    def attachment(self) -> DataLoader[int, models.Attachment | None]:
+        return self._made(self._by_id(models.Attachment))
+
+    @cached_property
+    def ticket_attachments(self) -> DataLoader[int, list[models.Attachment]]:
+        return self._made(
+            self._by_parent(models.Attachment, models.Attachment.ticket_id, models.Attachment.id)
         )
-        self.part: DataLoader[int, models.Part | None] = by_id(models.Part)
-        self.ticket_parts: DataLoader[int, list[models.TicketPart]] = by_parent(
-            models.TicketPart, models.TicketPart.ticket_id, models.TicketPart.id
+
+    @cached_property
+    def ticket_charge_lines(self) -> DataLoader[int, list[models.ChargeLineRecord]]:
+        return self._made(
+            self._by_parent(
+                models.ChargeLineRecord,
+                models.ChargeLineRecord.ticket_id,
+                models.ChargeLineRecord.id,
+            )
         )
-        self.outing_request: DataLoader[int, models.OutingRequest | None] = by_id(
-            models.OutingRequest
-        )
-        self.outing_request_parts: DataLoader[int, list[models.OutingRequestPart]] = by_parent(
-            models.OutingRequestPart, models.OutingRequestPart.outing_request_id
-        )
-        self.outing_expenses: DataLoader[int, list[models.OutingExpense]] = by_parent(
-            models.OutingExpense, models.OutingExpense.outing_request_id
-        )
-        self.purchase_order_lines: DataLoader[int, list[models.PurchaseOrderLine]] = by_parent(
-            models.PurchaseOrderLine, models.PurchaseOrderLine.purchase_order_id
-        )
-        self.part_sale_lines: DataLoader[int, list[models.PartSaleLine]] = by_parent(
-            models.PartSaleLine, models.PartSaleLine.part_sale_id
-        )
-        self.ticket_sla: DataLoader[int, models.TicketSla | None] = DataLoader(
-            load_fn=partial(_clocks, sessionmaker)
-        )
-        # Keyed by (device id, due date): the ticket the maintenance plans made for it.
-        self.scheduled_ticket: DataLoader[tuple[int, date], models.Ticket | None] = DataLoader(
-            load_fn=partial(_scheduled, sessionmaker)
-        )
-        self.channel: DataLoader[int, models.Channel | None] = by_id(models.Channel)
-        self.notification: DataLoader[int, models.Notification | None] = by_id(models.Notification)
-        self.attachment: DataLoader[int, models.Attachment | None] = by_id(models.Attachment)
-        self.ticket_attachments: DataLoader[int, list[models.Attachment]] = by_parent(
-            models.Attachment, models.Attachment.ticket_id, models.Attachment.id
-        )
-        self.ticket_charge_lines: DataLoader[int, list[models.ChargeLineRecord]] = by_parent(
-            models.ChargeLineRecord, models.ChargeLineRecord.ticket_id, models.ChargeLineRecord.id
-        )
-        # Keyed by device: the defect code of each closed ticket under warranty on it.
-        self.device_warranty_defects: DataLoader[int, list[str]] = DataLoader(
-            load_fn=partial(_warranty_defects, sessionmaker)
-        )
-        self.ticket_depot_steps: DataLoader[int, list[models.DepotStepRecord]] = DataLoader(
-            load_fn=partial(_depot_steps, sessionmaker)
-        )
-        self.dispatch_rule: DataLoader[int, models.DispatchRule | None] = by_id(models.DispatchRule)
-        self.sla_policy: DataLoader[int, models.SlaPolicy | None] = by_id(models.SlaPolicy)
-        self.business_calendar: DataLoader[int, models.BusinessCalendar | None] = by_id(
-            models.BusinessCalendar
-        )
-        # Keyed by (engineer id, their ticket-kind limits): whom an engineer serves now.
-        self.served: DataLoader[tuple[int, frozenset[str] | None], Served] = DataLoader(
-            load_fn=partial(_served, sessionmaker)
-        )
-        if shared:
-            for name, loader in list(vars(self).items()):
-                setattr(self, name, Shielded(loader))
+
+    # Keyed by device: the defect code of each closed ticket under warranty on it.
+    @cached_property
+    def device_warranty_defects(self) -> DataLoader[int, list[str]]:
+        return self._made(DataLoader(load_fn=partial(_warranty_defects, self._sessionmaker)))
+
+    @cached_property
+    def ticket_depot_steps(self) -> DataLoader[int, list[models.DepotStepRecord]]:
+        return self._made(DataLoader(load_fn=partial(_depot_steps, self._sessionmaker)))
+
+    @cached_property
+    def dispatch_rule(self) -> DataLoader[int, models.DispatchRule | None]:
+        return self._made(self._by_id(models.DispatchRule))
+
+    @cached_property
+    def sla_policy(self) -> DataLoader[int, models.SlaPolicy | None]:
+        return self._made(self._by_id(models.SlaPolicy))
+
+    @cached_property
+    def business_calendar(self) -> DataLoader[int, models.BusinessCalendar | None]:
+        return self._made(self._by_id(models.BusinessCalendar))
+
+    # Keyed by (engineer id, their ticket-kind limits): whom an engineer serves now.
+    @cached_property
+    def served(self) -> DataLoader[tuple[int, frozenset[str] | None], Served]:
+        return self._made(DataLoader(load_fn=partial(_served, self._sessionmaker)))
 
 
 async def _history(
