@@ -207,9 +207,65 @@ def test_two_changes_while_the_board_is_offline_too(
     board.context.set_offline(False)
     row(board, ticket["id"], status="DISPATCHED", assignee=w.engineer2.id).wait_for(timeout=10_000)
     expect(row(board, ticket["id"]).locator("td.sev")).to_have_text("1")
+    # (With no notification yet, a reconnection also reads the table again: the row may
+    # be right before the two events, replayed from `since`, are applied.)
+    board.wait_for_function("n => window.__aftersales.log.length >= n", arg=len(before) + 2)
     log = applied(board)
     assert_in_order_once(log)
     assert len(log) == len(before) + 2, (before, log)
+    no_page_errors(errors)
+
+
+# -- 2b. at start: a change between the page's first read and its feed is not lost ----------
+
+
+def test_a_dispatch_while_the_phone_reads_its_list_shows_once(
+    chromium: Any, site: Site, errors: list[str]
+) -> None:
+    """A new engineer (nothing of theirs on screen, so no sequence to resume from) opens
+    /m; the server answers the list, and before the page has that answer a ticket is
+    dispatched to them. The page must show it once (it listens before it reads)."""
+    w, s = site.world, site.server
+    engineer = s.make_user("ENGINEER")
+    ticket = w.new_ticket(severity=2)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, locale="en-US")
+    page = context.new_page()
+    watch_errors(page, errors)
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
+    held: list[bool] = []  # the list's answer held; the event came meanwhile
+
+    def arrived() -> bool:
+        return any(ticket["id"] in f and "TICKET_DISPATCHED" in f for f in frames)
+
+    def hold_the_list(route: Any) -> None:
+        if held or "query MyTickets(" not in (route.request.post_data or ""):
+            route.continue_()
+            return
+        answer = route.fetch()  # read by the server now: not this ticket
+        dispatch(s, w.dispatcher.token, ticket["id"], engineer.id)
+        # The event reaches the page while its list is still on the way (at most 1 s).
+        deadline = time.monotonic() + 1.0
+        while not arrived() and time.monotonic() < deadline:
+            page.wait_for_timeout(20)
+        held.append(arrived())
+        route.fulfill(response=answer)
+
+    page.route("**/graphql", hold_the_list)
+    try:
+        login_page(page, f"{s.url}/m", engineer)
+        card(page, ticket["id"], status="DISPATCHED").wait_for(timeout=3_000)
+        page.locator(f'#notifications li[data-ticket-id="{ticket["id"]}"]').wait_for()
+        assert held == [True], "the event did not arrive while the list was held"
+        assert card(page, ticket["id"]).count() == 1
+        assert page.locator(f'#notifications li[data-ticket-id="{ticket["id"]}"]').count() == 1
+        log = page.evaluate("window.__aftersales.log")
+        assert [e["seq"] for e in log if e["ticketId"] == ticket["id"]] == sequences_of(
+            site, ticket["id"], "TICKET_DISPATCHED"
+        )
+        assert_in_order_once([e["seq"] for e in log])
+    finally:
+        context.close()
     no_page_errors(errors)
 
 
@@ -231,9 +287,31 @@ def test_two_boards_dispatch_one_ticket_one_wins_the_other_sees_the_conflict(
             line = row(page, ticket["id"])
             line.wait_for()
             line.locator("select[data-role=engineer]").select_option(engineer.id)
-        # Both click before either hears of the other's change.
+        # An earlier test's "Done" (shown for 8 s) must not pass for this dispatch's.
+        for page in picks:
+            page.evaluate("document.querySelector('#flash').textContent = ''")
+        # Both dispatch before either hears of the other's change: each board's request
+        # is held until both were made (a loaded machine may click 200 ms apart).
+        sent: list[Any] = []
+
+        def hold_dispatch(route: Any) -> None:
+            if "mutation BoardDispatch(" in (route.request.post_data or ""):
+                sent.append(route)
+            else:
+                route.continue_()
+
+        for page in picks:
+            page.route("**/graphql", hold_dispatch)
         for page in picks:
             row(page, ticket["id"]).locator("button[data-role=dispatch]").evaluate("b => b.click()")
+        deadline = time.monotonic() + 5
+        while len(sent) < 2 and time.monotonic() < deadline:
+            board.wait_for_timeout(10)
+        assert len(sent) == 2, "both boards must have sent their dispatch"
+        for route in sent:
+            route.continue_()
+        for page in picks:
+            page.unroute("**/graphql", hold_dispatch)
 
         notice = f'tr[data-conflict-for="{ticket["id"]}"]'
         board.wait_for_function(

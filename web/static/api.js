@@ -163,31 +163,107 @@ function retryWait(retries) {
 }
 
 /**
- * Keeps this user's ticket events and notifications coming, in order, each once.
+ * Keeps what the page shows current: this user's ticket events and notifications, in
+ * order, each once, and nothing lost between the page's first read and the first event.
  *
- * `since`: the last sequence already reflected on screen (null: from now). Events with
- * a sequence at or below the last one applied are ignored; after a drop the client
- * reconnects and both subscriptions resume with `since` = the last sequence applied
- * (the subscribe payloads are re-sent by graphql-ws on every reconnection, and their
- * `since` is kept current here). `onStatus(state)`: "connecting", "live", "offline",
- * "expired". Returns {stop, state}; `state.log` lists what was applied (for tests).
+ * The feed listens before the page reads. `load()` reads what the page shows (by query)
+ * and resolves to the last sequence that reflects (null: none, e.g. no ticket on
+ * screen). Whenever a connection has nothing to resume from (at start, or after a drop
+ * while either subscription had no sequence yet), the feed holds what arrives, calls
+ * `load()` once both subscribe messages are sent on the acknowledged socket, then
+ * applies the held events newer than what `load()` returned, in order (each refreshes
+ * its row by query), and the held notifications; duplicates are dropped by sequence.
+ * After a drop with known sequences the client reconnects and both subscriptions resume
+ * with `since` = the last sequence applied (graphql-ws re-sends the subscribe payloads
+ * on every reconnection, and their `since` is kept current here). A failed `load()`
+ * goes to `onError` and is tried again. `onStatus(state)`: "connecting", "live",
+ * "offline", "expired". Returns {stop, state}; `state.log` lists the events applied
+ * (for tests), `state.loads` the reads.
  */
-export function live({ since = null, onEvent, onNotification, onStatus = () => {} }) {
+export function live({ load, onEvent, onNotification, onStatus = () => {}, onError = () => {} }) {
   const state = {
-    lastEvent: since,
-    lastNotification: since,
+    lastEvent: null,
+    lastNotification: null,
     connections: 0,
     resumes: [],
+    loads: 0,
     log: [],
     status: "connecting",
   };
-  const events = { query: TICKET_EVENTS, variables: { since } };
-  const notes = { query: NOTIFICATIONS, variables: { since } };
+  const events = { query: TICKET_EVENTS, variables: { since: null } };
+  const notes = { query: NOTIFICATIONS, variables: { since: null } };
   let pongTimer = null;
+  let held = null; // {events, notes} while a load runs
+  let generation = 0; // the connection whose read counts
+  let reads = Promise.resolve();
+  let stopped = false;
 
   const setStatus = (value, detail) => {
     state.status = value;
     onStatus(value, detail);
+  };
+
+  const applyEvent = (event) => {
+    if (state.lastEvent !== null && event.sequence <= state.lastEvent) return;
+    state.lastEvent = event.sequence;
+    events.variables.since = event.sequence;
+    state.log.push({ seq: event.sequence, type: event.type, ticketId: event.ticketId });
+    onEvent(event);
+  };
+
+  const applyNote = (note) => {
+    // A handled notification comes again with a later sequence: that is an update.
+    if (state.lastNotification !== null && note.sequence !== null && note.sequence <= state.lastNotification) {
+      return;
+    }
+    if (note.sequence !== null) {
+      state.lastNotification = note.sequence;
+      notes.variables.since = note.sequence;
+    }
+    onNotification(note);
+  };
+
+  /** The read reflects every event up to `since`: a feed with no resume point starts
+   * there (what it held up to `since` is dropped); a resuming feed applies what it held
+   * past its own. The notifications were read after the tickets: `since` holds for them. */
+  const release = (since) => {
+    const { events: heldEvents, notes: heldNotes } = held;
+    held = null;
+    if (since !== null && state.lastEvent === null) {
+      state.lastEvent = since;
+      events.variables.since = since;
+    }
+    if (since !== null && state.lastNotification === null) {
+      state.lastNotification = since;
+      notes.variables.since = since;
+    }
+    const bySequence = (a, b) => (a.sequence ?? Infinity) - (b.sequence ?? Infinity);
+    heldEvents.sort(bySequence).forEach(applyEvent);
+    heldNotes.sort(bySequence).forEach(applyNote);
+  };
+
+  /** Reads for connection `mine`, one read at a time (an earlier read never renders
+   * over a later one); a failed read goes to onError and is tried again. */
+  const read = (mine, attempt) => {
+    reads = reads.then(async () => {
+      // A macrotask later: graphql-ws has sent the subscribe messages on the socket by
+      // then, so the server listens before it answers the read.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (stopped || mine !== generation) return;
+      try {
+        state.loads += 1;
+        const since = await load();
+        if (!stopped && mine === generation) release(since);
+      } catch (error) {
+        if (stopped || mine !== generation) return;
+        onError(error);
+        retryWait(attempt).then(() => read(mine, attempt + 1));
+      }
+    });
+  };
+  const resync = () => {
+    if (!held) held = { events: [], notes: [] };
+    read(++generation, 0);
   };
 
   const client = graphqlWs.createClient({
@@ -206,6 +282,8 @@ export function live({ since = null, onEvent, onNotification, onStatus = () => {
         state.connections += 1;
         state.resumes.push({ events: events.variables.since, notifications: notes.variables.since });
         setStatus("live");
+        // Nothing to resume from (or a read still owed): listen, then read.
+        if (held || state.lastEvent === null || state.lastNotification === null) resync();
       },
       closed: (event) => {
         clearTimeout(pongTimer);
@@ -240,11 +318,9 @@ export function live({ since = null, onEvent, onNotification, onStatus = () => {
   const stopEvents = client.subscribe(events, {
     next: (result) => {
       const event = result.data && result.data.ticketEvents;
-      if (!event || (state.lastEvent !== null && event.sequence <= state.lastEvent)) return;
-      state.lastEvent = event.sequence;
-      events.variables.since = event.sequence;
-      state.log.push({ seq: event.sequence, type: event.type, ticketId: event.ticketId });
-      onEvent(event);
+      if (!event) return;
+      if (held) held.events.push(event);
+      else applyEvent(event);
     },
     error: failed("ticketEvents"),
     complete: () => {},
@@ -253,15 +329,8 @@ export function live({ since = null, onEvent, onNotification, onStatus = () => {
     next: (result) => {
       const note = result.data && result.data.notifications;
       if (!note) return;
-      // A handled notification comes again with a later sequence: that is an update.
-      if (state.lastNotification !== null && note.sequence !== null && note.sequence <= state.lastNotification) {
-        return;
-      }
-      if (note.sequence !== null) {
-        state.lastNotification = note.sequence;
-        notes.variables.since = note.sequence;
-      }
-      onNotification(note);
+      if (held) held.notes.push(note);
+      else applyNote(note);
     },
     error: failed("notifications"),
     complete: () => {},
@@ -270,6 +339,7 @@ export function live({ since = null, onEvent, onNotification, onStatus = () => {
   return {
     state,
     stop() {
+      stopped = true;
       window.removeEventListener("offline", offline);
       stopEvents();
       stopNotes();

@@ -1,7 +1,7 @@
-// /board: the dispatcher's live table of open tickets. Loaded once by query, then kept
-// current by ticketEvents (api.live): an event that says a row changed refreshes that
-// row by query; dispatch and reassign carry expectedVersion, and a CONFLICT shows the
-// ticket as it now stands with a retry.
+// /board: the dispatcher's live table of open tickets. Read by query once the live feed
+// listens, then kept current by ticketEvents (api.live): an event that says a row
+// changed refreshes that row by query; dispatch and reassign carry expectedVersion, and
+// a CONFLICT shows the ticket as it now stands with a retry.
 
 import {
   ApiError,
@@ -96,16 +96,28 @@ async function start() {
   $("who").textContent = current.user.displayName || current.user.username;
   setLiveStatus("connecting");
   try {
-    const [people] = await Promise.all([gql(ENGINEERS)]);
+    const people = await gql(ENGINEERS);
     engineers = people.users.nodes;
     fillFilters();
-    const since = await loadTickets();
-    await loadNotifications();
-    feed = live({ since, onEvent, onNotification, onStatus: setLiveStatus });
   } catch (error) {
-    if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return;
-    flash(t("error.generic", { message: error.message }), true);
+    loadFailed(error);
+    return;
   }
+  // The feed listens first, then reads the table and the notifications (`load`), then
+  // applies what arrived meanwhile: nothing is lost between the read and the feed.
+  feed = live({ load, onEvent, onNotification, onStatus: setLiveStatus, onError: loadFailed });
+}
+
+/** What the board shows, read afresh; the last sequence it reflects. */
+async function load() {
+  const since = await loadTickets();
+  await loadNotifications();
+  return since;
+}
+
+function loadFailed(error) {
+  if (error instanceof ApiError && error.code === "UNAUTHENTICATED") return;
+  flash(t("error.generic", { message: error.message }), true);
 }
 
 async function loadTickets() {

@@ -1,7 +1,8 @@
-// /m: the engineer's phone page. My open tickets, kept current by ticketEvents (an event
-// that says a ticket changed refreshes it by query); acknowledge / decline, check in
-// with the browser's position, a work record, photos from the camera, the customer's
-// signature on a canvas, request close; notifications live.
+// /m: the engineer's phone page. My open tickets, read once the live feed listens and
+// kept current by ticketEvents (an event that says a ticket changed refreshes it by
+// query); acknowledge / decline, check in with the browser's position, a work record,
+// photos from the camera, the customer's signature on a canvas, request close;
+// notifications live.
 
 import {
   ApiError,
@@ -115,16 +116,23 @@ async function start() {
   $("logout").hidden = false;
   $("who").textContent = `· ${current.user.displayName || current.user.username}`;
   setLiveStatus("connecting");
-  try {
-    const since = await loadTickets();
-    const data = await gql(NOTES);
-    for (const note of data.myNotifications.nodes) notes.set(note.id, note);
-    showNotifications();
-    feed = live({ since, onEvent, onNotification, onStatus: setLiveStatus });
-    route();
-  } catch (error) {
-    if (!(error instanceof ApiError && error.code === "UNAUTHENTICATED")) failed(error);
-  }
+  // The feed listens first, then reads my tickets and notifications (`load`), then
+  // applies what arrived meanwhile: a ticket dispatched to me in between is not lost.
+  feed = live({ load, onEvent, onNotification, onStatus: setLiveStatus, onError: loadFailed });
+  route();
+}
+
+/** What the phone shows, read afresh; the last sequence it reflects. */
+async function load() {
+  const since = await loadTickets();
+  const data = await gql(NOTES);
+  for (const note of data.myNotifications.nodes) notes.set(note.id, note);
+  showNotifications();
+  return since;
+}
+
+function loadFailed(error) {
+  if (!(error instanceof ApiError && error.code === "UNAUTHENTICATED")) failed(error);
 }
 
 async function loadTickets() {
