@@ -12,7 +12,7 @@ PORT ?= 8000
 WORKERS ?= 1
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist); each test file stays in one process (its servers with it).
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 
 # Stamps: reinstall only when pyproject.toml changes.
 RUNTIME_STAMP := $(VENV)/.installed

@@ -18,7 +18,6 @@ from persistence.db import make_read_sessionmaker
 from persistence.models import KindRestriction, User
 from persistence.queries.accounts import user_with_limits
 from persistence.queries.tickets import restriction_of
-from persistence.reading import SharedReads
 from persistence.types import utcnow
 from persistence.unit_of_work import UnitOfWork, unit_of_work
 from resolvers.accounts.tokens import read_token
@@ -60,16 +59,6 @@ class Services:
         assert self.read_sessionmaker is not None
         return self.read_sessionmaker
 
-    def operation_reads(self, connection: HTTPConnection) -> Any:
-        """What one operation reads through, called like a sessionmaker: for an HTTP
-        request on PostgreSQL one session for all its reads, taken in turn
-        (persistence.reading); else a session per read. On SQLite transactions are
-        snapshots and round trips are free; a websocket's operations are subscriptions,
-        which live for hours and read now and then, ten thousand of them at once."""
-        if self.engine.dialect.name == "sqlite" or connection.scope.get("type") != "http":
-            return self.reads
-        return SharedReads(self.reads)
-
 
 # Per task and per context, so per operation: a websocket's context serves many
 # operations for hours (each in a task of its own), and a process may run several
@@ -97,7 +86,7 @@ class Context:
         self.connection = connection
         # Filled by strawberry from a websocket's connection_init payload.
         self.connection_params: dict[str, Any] | None = None
-        self._reads = services.operation_reads(connection)
+        self._reads = services.reads
         self.loaders = Loaders(self._reads)
         self._operations = 0
         self._actor: Actor | None = None
@@ -239,13 +228,8 @@ class Context:
         what) is decided on rows as they are now."""
         self._operations += 1
         if self._operations > 1:
-            self._reads = self.services.operation_reads(self.connection)
+            self._reads = self.services.reads
             self.loaders = Loaders(self._reads)
-
-    async def operation_ended(self) -> None:
-        """Gives back the connection the operation read through."""
-        if isinstance(self._reads, SharedReads):
-            await self._reads.close()
 
     def loaders_for_event(self, shared: dict[str, Any]) -> Loaders:
         """Fresh loaders for one delivered event: a websocket context lives for hours, its
@@ -258,8 +242,7 @@ class Context:
         return loaders
 
     def read(self) -> Any:
-        """A session for one read, never used by two resolvers at once (on PostgreSQL the
-        operation's one session, taken in turn: persistence.reading)."""
+        """A short session for one read (never shared with a concurrently running resolver)."""
         return self._reads()
 
 
