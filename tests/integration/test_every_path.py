@@ -945,6 +945,20 @@ async def _tickets(world: World) -> None:
 # -- fixtures -------------------------------------------------------------------------
 
 
+# PostgreSQL here; SQLite in test_every_path_sqlite.py, a module of its own so that the
+# two (a couple of minutes each) run on different CI workers.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)],
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+# The whole world is seeded and every path read in one test: more than the default limit.
+pytestmark = pytest.mark.timeout(300)
+
+
 @pytest.fixture(scope="module")
 def database_url(backend: str, make_database: Any) -> str:
     url = make_database(backend)
