@@ -180,6 +180,29 @@ function retryWait(retries) {
  * "offline", "expired". Returns {stop, state}; `state.log` lists the events applied
  * (for tests), `state.loads` the reads.
  */
+/**
+ * Runs `read(key)` one at a time per key; a key asked for again while its read runs is
+ * read once more afterwards (the newest state wins, never an older read over it).
+ */
+export function oneReadPerKey(read) {
+  const inflight = new Set();
+  const dirty = new Set();
+  async function run(key) {
+    if (inflight.has(key)) {
+      dirty.add(key);
+      return;
+    }
+    inflight.add(key);
+    try {
+      await read(key);
+    } finally {
+      inflight.delete(key);
+      if (dirty.delete(key)) run(key);
+    }
+  }
+  return run;
+}
+
 export function live({ load, onEvent, onNotification, onStatus = () => {}, onError = () => {} }) {
   const state = {
     lastEvent: null,

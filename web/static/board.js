@@ -17,6 +17,7 @@ import {
   login,
   renderNotifications,
   session,
+  oneReadPerKey,
 } from "./api.js";
 import { applyI18n, currentLang, langToggle, t } from "./i18n.js";
 
@@ -55,8 +56,6 @@ const rowEls = new Map(); // ticket id -> <tr>
 const choices = new Map(); // ticket id -> engineer id picked in the row
 const conflicts = new Map(); // ticket id -> {code, currentStatus, currentVersion, engineerId}
 const notes = new Map(); // notification id -> notification
-const inflight = new Set();
-const dirty = new Set();
 let engineers = [];
 let feed = null;
 let truncated = false;
@@ -171,24 +170,16 @@ function onEvent(event) {
   refresh(event.ticketId);
 }
 
-/** Reads the ticket again; one read at a time per ticket, again if told meanwhile. */
-async function refresh(id) {
-  if (inflight.has(id)) {
-    dirty.add(id);
-    return;
-  }
-  inflight.add(id);
+/** Reads a ticket again: one read at a time per ticket, again if told meanwhile. */
+const refresh = oneReadPerKey(async (id) => {
   try {
     const data = await gql(ONE, { id });
     upsert(data.ticket);
   } catch (error) {
     if (error instanceof ApiError && ["NOT_FOUND", "FORBIDDEN"].includes(error.code)) removeRow(id);
     else console.error("refresh failed", error);
-  } finally {
-    inflight.delete(id);
-    if (dirty.delete(id)) refresh(id);
   }
-}
+});
 
 function onNotification(note) {
   notes.set(note.id, { ...(notes.get(note.id) || {}), ...note });

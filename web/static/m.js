@@ -19,6 +19,7 @@ import {
   renderNotifications,
   session,
   upload,
+  oneReadPerKey,
 } from "./api.js";
 import { applyI18n, currentLang, langToggle, t } from "./i18n.js";
 
@@ -76,8 +77,6 @@ const $ = (id) => document.getElementById(id);
 
 const tickets = new Map(); // id -> card fields
 const notes = new Map();
-const inflight = new Set();
-const dirty = new Set();
 // One idempotency key per action and ticket until it succeeds: a retry after a lost
 // answer is applied once.
 const pendingKeys = new Map();
@@ -170,12 +169,7 @@ function onEvent(event) {
   refresh(event.ticketId);
 }
 
-async function refresh(id) {
-  if (inflight.has(id)) {
-    dirty.add(id);
-    return;
-  }
-  inflight.add(id);
+const refresh = oneReadPerKey(async (id) => {
   try {
     const data = await gql(ONE, { id });
     upsert(data.ticket);
@@ -183,11 +177,8 @@ async function refresh(id) {
   } catch (error) {
     if (error instanceof ApiError && ["NOT_FOUND", "FORBIDDEN"].includes(error.code)) removeTicket(id);
     else console.error("refresh failed", error);
-  } finally {
-    inflight.delete(id);
-    if (dirty.delete(id)) refresh(id);
   }
-}
+});
 
 function onNotification(note) {
   notes.set(note.id, { ...(notes.get(note.id) || {}), ...note });
