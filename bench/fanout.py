@@ -206,22 +206,13 @@ def client_process(
         pipe.send({"error": repr(exc)})
 
 
-async def _client(
-    slot: int,
-    targets: list[tuple[str, str]],
-    since: int,
-    counts: Any,
-    pipe: Connection,
-    connect_concurrency: int,
-) -> None:
+async def open_subscriber(url: str, token: str, since: int) -> tuple[Any, str | None]:
+    """Connects, authenticates and subscribes to SUBSCRIPTION from `since`, retrying like
+    a client would (three attempts): (the socket, None), or (None, why it failed)."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    loop = asyncio.get_running_loop()
-    receipts: list[list[tuple[float, str]]] = [[] for _ in targets]
-    closes: list[str] = []
-    gate = asyncio.Semaphore(connect_concurrency)
-    sockets: list[Any] = [None] * len(targets)
+    init = json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
     subscribe = json.dumps(
         {
             "id": "1",
@@ -230,41 +221,56 @@ async def _client(
             "payload": {"query": SUBSCRIPTION, "variables": {"since": since}},
         }
     )
+    for attempt in range(3):
+        ws = None
+        try:
+            ws = await connect(
+                url,
+                subprotocols=["graphql-transport-ws"],
+                compression=None,
+                ping_interval=None,  # the server pings; the client answers
+                open_timeout=120,
+                max_queue=None,
+            )
+            await ws.send(init)
+            ack = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            if ack.get("type") != "connection_ack":
+                raise RuntimeError(f"no connection_ack: {ack}")
+            await ws.send(subscribe)
+            return ws, None
+        except (OSError, TimeoutError, ConnectionClosed, RuntimeError) as exc:
+            if ws is not None:
+                await ws.close()
+            if attempt == 2:
+                return None, repr(exc)[:200]
+            await asyncio.sleep(1.0 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def _client(
+    slot: int,
+    targets: list[tuple[str, str]],
+    since: int,
+    counts: Any,
+    pipe: Connection,
+    connect_concurrency: int,
+) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    loop = asyncio.get_running_loop()
+    receipts: list[list[tuple[float, str]]] = [[] for _ in targets]
+    closes: list[str] = []
+    gate = asyncio.Semaphore(connect_concurrency)
+    sockets: list[Any] = [None] * len(targets)
 
     failures: list[str] = []
 
     async def open_one(index: int, url: str, token: str) -> None:
-        """Connects, authenticates and subscribes, retrying like a client would (three
-        attempts); a subscriber that still fails is counted, not fatal."""
-        init = json.dumps(
-            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        )
+        # Three attempts, then counted, not fatal.
         async with gate:
-            for attempt in range(3):
-                ws = None
-                try:
-                    ws = await connect(
-                        url,
-                        subprotocols=["graphql-transport-ws"],
-                        compression=None,
-                        ping_interval=None,  # the server pings; the client answers
-                        open_timeout=120,
-                        max_queue=None,
-                    )
-                    await ws.send(init)
-                    ack = json.loads(await asyncio.wait_for(ws.recv(), 120))
-                    if ack.get("type") != "connection_ack":
-                        raise RuntimeError(f"no connection_ack: {ack}")
-                    await ws.send(subscribe)
-                    sockets[index] = ws
-                    return
-                except (OSError, TimeoutError, ConnectionClosed, RuntimeError) as exc:
-                    if ws is not None:
-                        await ws.close()
-                    if attempt == 2:
-                        failures.append(repr(exc)[:200])
-                        return
-                    await asyncio.sleep(1.0 * (attempt + 1))
+            sockets[index], failure = await open_subscriber(url, token, since)
+        if failure is not None:
+            failures.append(failure)
 
     async def read(index: int) -> None:
         ws = sockets[index]

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import multiprocessing as mp
 import os
 import re
@@ -53,11 +52,11 @@ from typing import Any
 
 from channels import describe_code
 from fanout import (
-    SUBSCRIPTION,
     ApiTrigger,
     World,
     check_connection_headroom,
     last_sequence,
+    open_subscriber,
     process_cpu,
     seed,
 )
@@ -115,7 +114,6 @@ async def _client(
     pipe: Connection,
     connect_concurrency: int,
 ) -> None:
-    from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
     loop = asyncio.get_running_loop()
@@ -128,45 +126,13 @@ async def _client(
     gate = asyncio.Semaphore(connect_concurrency)
     sockets: list[Any] = [None] * n
     failures: list[str] = []
-    subscribe = json.dumps(
-        {
-            "id": "1",
-            "type": "subscribe",
-            "payload": {"query": SUBSCRIPTION, "variables": {"since": since}},
-        }
-    )
 
     async def open_one(index: int, url: str, token: str) -> None:
-        # As fanout.py: three attempts, then counted, not fatal.
-        init = json.dumps(
-            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        )
+        # Three attempts, then counted, not fatal.
         async with gate:
-            for attempt in range(3):
-                ws = None
-                try:
-                    ws = await connect(
-                        url,
-                        subprotocols=["graphql-transport-ws"],
-                        compression=None,
-                        ping_interval=None,  # the server pings; the client answers
-                        open_timeout=120,
-                        max_queue=None,
-                    )
-                    await ws.send(init)
-                    ack = json.loads(await asyncio.wait_for(ws.recv(), 120))
-                    if ack.get("type") != "connection_ack":
-                        raise RuntimeError(f"no connection_ack: {ack}")
-                    await ws.send(subscribe)
-                    sockets[index] = ws
-                    return
-                except (OSError, TimeoutError, ConnectionClosed, RuntimeError) as exc:
-                    if ws is not None:
-                        await ws.close()
-                    if attempt == 2:
-                        failures.append(repr(exc)[:200])
-                        return
-                    await asyncio.sleep(1.0 * (attempt + 1))
+            sockets[index], failure = await open_subscriber(url, token, since)
+        if failure is not None:
+            failures.append(failure)
 
     async def read(index: int) -> None:
         ws = sockets[index]
