@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from .test_every_path import *  # noqa: F403
-from .test_every_path import pytestmark  # noqa: F401
 
 
 @pytest.fixture(scope="module", params=[pytest.param("sqlite", id="sqlite")])
