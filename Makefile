@@ -47,7 +47,7 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/aftersales serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(DEV_STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Part of `make test` too: they start their own PostgreSQL cluster and redis-server.
 test-faults: $(DEV_STAMP)

@@ -15,20 +15,40 @@ Fixtures
 * ``backend`` (session, parametrised ``sqlite`` / ``postgresql``): the backend name.
   Any fixture or test depending on it runs once per backend.
 * ``make_database`` (session): ``make_database(backend) -> database_url``, a fresh,
-  empty database (no migrations applied) dropped at the end of the session.
+  empty database (no migrations applied) dropped at the end of the session;
+  ``make_database(backend, template=url)`` is a copy of the database at ``url``
+  instead (PostgreSQL ``CREATE DATABASE ... TEMPLATE``, SQLite's backup API): a
+  migrated database costs a copy, not a migration.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL, make_url
 
 BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked `runs_long(seconds)` first, longest first, the rest as collected:
+    CI's workers take whole modules in this order (`--dist loadfile
+    --no-loadscope-reorder`), so a long module never starts last and runs alone."""
+
+    def seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("runs_long")
+        return float(marker.args[0]) if marker else 0.0
+
+    items.sort(key=lambda item: -seconds(item))  # stable: modules stay whole
+
+
 PG_ENV = "TEST_DATABASE_URL"
 
 
@@ -68,11 +88,13 @@ async def _pg_admin(url: URL, statement: str) -> None:
         await conn.close()
 
 
-def create_pg_database(admin: URL) -> tuple[str, Callable[[], None]]:
-    """Creates `aftersales_t_<hex>`; returns (SQLAlchemy asyncpg URL, drop)."""
+def create_pg_database(admin: URL, template: str | None = None) -> tuple[str, Callable[[], None]]:
+    """Creates `aftersales_t_<hex>` (a copy of the database `template` names, which
+    nobody may be connected to); returns (SQLAlchemy asyncpg URL, drop)."""
     name = f"aftersales_t_{secrets.token_hex(6)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
-        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"{copy}'))
     except OSError as exc:
         pytest.fail(f"cannot reach PostgreSQL at {admin!r} ({PG_ENV}): {exc}", pytrace=False)
 
@@ -82,6 +104,15 @@ def create_pg_database(admin: URL) -> tuple[str, Callable[[], None]]:
 
     url = admin.set(drivername="postgresql+asyncpg", database=name)
     return url.render_as_string(hide_password=False), drop
+
+
+def copy_sqlite_database(source: str, target: Path) -> None:
+    """A consistent copy of the SQLite file `source` (its WAL included)."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
 
 
 @pytest.fixture(
@@ -98,16 +129,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def make_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+def make_database(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., str]]:
     drops: list[Callable[[], None]] = []
     tmp = tmp_path_factory.mktemp("databases")
 
-    def make(backend: str) -> str:
+    def make(backend: str, template: str | None = None) -> str:
         if backend == "sqlite":
             path = tmp / f"{secrets.token_hex(4)}.db"
+            if template is not None:
+                copy_sqlite_database(make_url(template).database or "", path)
             return f"sqlite+aiosqlite:///{path}"
         if backend == "postgresql":
-            url, drop = create_pg_database(pg_admin_url())
+            source = make_url(template).database if template is not None else None
+            url, drop = create_pg_database(pg_admin_url(), source)
             drops.append(drop)
             return url
         raise ValueError(f"unknown backend {backend!r}; one of {BACKENDS}")

@@ -382,6 +382,29 @@ def run_cli(
     )
 
 
+def prepare_database(env: dict[str, str], cwd: Path, admin: tuple[str, str] | None) -> None:
+    """`aftersales migrate`, then `create-user --role ADMIN` with `admin` (username,
+    password) when given, on env's DATABASE_URL: one process, one import of the app."""
+    # Under standalone_mode=False click returns a failed command's exit code.
+    script = (
+        "import sys; from cli import cli\n"
+        "for args in ([['migrate']] + ([['create-user', '--username', sys.argv[1],"
+        " '--password', sys.argv[2], '--role', 'ADMIN']] if len(sys.argv) > 1 else [])):\n"
+        "    code = cli(args, standalone_mode=False)\n"
+        "    if isinstance(code, int) and code: sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *(admin or ())],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"migrate / create-user failed:\n{done.stdout}\n{done.stderr}"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -402,30 +425,30 @@ class Server(Client):
         workdir: Path,
         env: dict[str, str],
         admin: bool = True,
+        prepared_admin: tuple[str, str] | None = None,
         start_timeout: float = 30.0,
     ) -> None:
+        """`prepared_admin` (username, password): the database is already migrated
+        and holds this administrator (a copy of a prepared one), so neither
+        `aftersales migrate` nor `create-user` is run."""
         self.backend = backend
         self.database_url = database_url
         self.workdir = workdir
         # A test server serves a whole suite, mostly through one administrator token, at
         # machine speed: no rate limit unless a test sets HTTP_BURST and the rate itself.
         self.env = env = {"HTTP_REQUESTS_PER_SECOND": "100000", "HTTP_BURST": "100000", **env}
-        self.admin_username = "admin_" + secrets.token_hex(3)
-        self.admin_password = unique_password()
+        self.admin_username, self.admin_password = prepared_admin or (
+            "admin_" + secrets.token_hex(3),
+            unique_password(),
+        )
         self.admin_id: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "server.log"
         self._log_file: Any = None
-        self._cli_ok("migrate")
-        if admin:
-            self._cli_ok(
-                "create-user",
-                "--username",
-                self.admin_username,
-                "--password",
-                self.admin_password,
-                "--role",
-                "ADMIN",
+        admin = admin or prepared_admin is not None
+        if prepared_admin is None:
+            prepare_database(
+                env, workdir, (self.admin_username, self.admin_password) if admin else None
             )
         super().__init__(self._start(start_timeout), secret_key=env.get("SECRET_KEY"))
         if admin:
@@ -436,12 +459,6 @@ class Server(Client):
                 raise
             self.admin_token = result["login"]["token"]
             self.admin_id = result["login"]["user"]["id"]
-
-    def _cli_ok(self, *args: str) -> None:
-        done = run_cli(*args, env=self.env, cwd=self.workdir)
-        assert done.returncode == 0, (
-            f"aftersales {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-        )
 
     def _start(self, timeout: float) -> str:
         for _attempt in range(3):  # a port taken between free_port() and bind: try another

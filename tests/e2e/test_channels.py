@@ -26,6 +26,8 @@ from . import channel_fakes as fakes
 from .client import Server, assert_error, assert_ok
 from .ticket_helpers import TicketWorld, dispatch, get_ticket
 
+pytestmark = pytest.mark.runs_long(100)
+
 CREATE = """
 mutation C($input: ChannelInput!) {
   createChannel(input: $input) { id kind name enabled secretSet }

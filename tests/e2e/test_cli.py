@@ -12,6 +12,8 @@ import pytest
 
 from .client import clean_env, run_cli, unique_name, unique_password
 
+pytestmark = pytest.mark.runs_long(100)
+
 
 @dataclass
 class Cli:

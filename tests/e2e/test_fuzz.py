@@ -61,7 +61,7 @@ from . import records_helpers as rh
 from . import ticket_helpers as th
 from .client import Server, UserHandle, assert_error, assert_ok, find_leaks, unique_name
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.runs_long(130)]
 
 # Documents per root field; FUZZ_POSITIVE / FUZZ_NEGATIVE raise them for a deeper run.
 POSITIVE_EXAMPLES = int(os.environ.get("FUZZ_POSITIVE", "3"))

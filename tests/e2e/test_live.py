@@ -57,6 +57,8 @@ from .live_helpers import (
     subscribe_raw,
 )
 
+pytestmark = pytest.mark.runs_long(80)
+
 WAIT = 5.0  # a local change reaches a live subscriber at once; this only bounds failures
 BROKER_LATENCY = 0.8  # well under any poll interval used here (30 s on the broker pairs)
 

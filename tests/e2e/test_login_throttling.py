@@ -39,6 +39,8 @@ from .client import (
     unique_password,
 )
 
+pytestmark = pytest.mark.runs_long(90)
+
 LIMIT = 5  # LOGIN_ATTEMPTS default
 WAIT = 15 * 60  # LOCKOUT_MINUTES default, in seconds
 WRONG = "wrong username or password"

@@ -37,6 +37,8 @@ from settings import Settings
 from . import records_helpers as rh
 from .client import Server, assert_ok, check_no_leak
 
+pytestmark = pytest.mark.runs_long(100)
+
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 DEFAULT_BURST: int = Settings.model_fields["ws_burst"].default

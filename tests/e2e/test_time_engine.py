@@ -30,6 +30,8 @@ from .live_helpers import TICKET_EVENTS, Api, live
 from .ticket_helpers import TicketWorld, move_ok
 from .ticket_helpers import dispatch as dispatch_to
 
+pytestmark = pytest.mark.runs_long(90)
+
 BACKENDS = ("sqlite", "postgresql")
 
 CALENDAR = """

@@ -42,7 +42,7 @@ from .scenario import (
 from .services import PostgresCluster, RedisServer
 from .workload import Attempt, Connection
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.runs_long(80)]
 
 # A mutation's answer must not wait on the broker: the issue saw ~5 s holds while Redis
 # did not answer. Generous on a loaded 2-core machine; a held answer takes the outage.

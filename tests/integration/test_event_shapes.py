@@ -33,6 +33,8 @@ from .test_every_path import (
     start_world,
 )
 
+pytestmark = pytest.mark.runs_long(90)
+
 
 @pytest.fixture(scope="module")
 async def world(database_url: str) -> AsyncIterator[World]:

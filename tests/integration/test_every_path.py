@@ -956,7 +956,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 # The whole world is seeded and every path read in one test: more than the default limit.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.runs_long(200)]
 
 
 @pytest.fixture(scope="module")
