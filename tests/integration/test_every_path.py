@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import io
 import tempfile
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -35,9 +37,13 @@ from typing import Any
 import pytest
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    NameNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     execute,
     parse,
     subscribe,
@@ -142,32 +148,76 @@ def _needs_arguments(gfield: Any) -> bool:
 
 def selection(
     otype: GraphQLObjectType, depth: int, seen: frozenset[str], role: str = "ADMIN"
-) -> str:
+) -> SelectionSetNode:
     """Every field of `otype`, and below it every path that repeats no type, down to
     the depth limit. A field refused outright (FORBIDDEN) to `role` is checked on its
-    own (walk_refused): here it would only void the answer around it."""
-    parts = ["__typename"]
-    for name, gfield in otype.fields.items():
-        refused_to = REFUSED.get((otype.name, name))
-        if (refused_to is not None and role not in refused_to) or _needs_arguments(gfield):
+    own (walk_refused): here it would only void the answer around it.
+
+    Built as syntax nodes, not text: a document of every path holds thousands of
+    fields, and parsing them as text took half of this test's time."""
+    key = (id(otype), depth, seen, _refused_to(role))
+    if key not in _SELECTIONS:
+        _SELECTIONS[key] = _selection(otype, depth, seen, key[3])
+    return _SELECTIONS[key]
+
+
+_SELECTIONS: dict[tuple[int, int, frozenset[str], frozenset[Any]], SelectionSetNode] = {}
+
+
+def _refused_to(role: str) -> frozenset[tuple[str, str]]:
+    return frozenset(key for key, allowed in REFUSED.items() if role not in allowed)
+
+
+def _field(name: str, below: SelectionSetNode | None = None) -> FieldNode:
+    return FieldNode(name=NameNode(value=name), arguments=(), directives=(), selection_set=below)
+
+
+def _selection(
+    otype: GraphQLObjectType, depth: int, seen: frozenset[str], refused: frozenset[Any]
+) -> SelectionSetNode:
+    fields = [_field("__typename")]
+    for name, inner in _selectable(otype):
+        if (otype.name, name) in refused:
             continue
-        inner = _named(gfield.type)
         if not isinstance(inner, GraphQLObjectType):
-            parts.append(name)
+            fields.append(_field(name))
         elif depth < DEPTH and inner.name not in seen:
-            below = selection(inner, depth + 1, seen | {inner.name}, role)
-            parts.append(f"{name} {below}")
-    return "{ " + " ".join(parts) + " }"
+            fields.append(_field(name, _selection(inner, depth + 1, seen | {inner.name}, refused)))
+    return SelectionSetNode(selections=tuple(fields))
 
 
-_DOCUMENTS: dict[tuple[int, str, str, str], tuple[DocumentNode, bool]] = {}
+@functools.cache
+def _selectable(otype: GraphQLObjectType) -> list[tuple[str, Any]]:
+    """(name, named type) of the fields of `otype` that need no argument."""
+    return [
+        (name, _named(gfield.type))
+        for name, gfield in otype.fields.items()
+        if not _needs_arguments(gfield)
+    ]
+
+
+def with_selection(text: str, below: SelectionSetNode | None) -> DocumentNode:
+    """The one-field operation `text`, its field selecting `below`."""
+    document = parse(text, no_location=True)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    root = operation.selection_set.selections[0]
+    assert isinstance(root, FieldNode)
+    # Syntax nodes are frozen: the operation is rebuilt around the new field.
+    field_node = replace(root, selection_set=below)
+    selections = replace(operation.selection_set, selections=(field_node,))
+    return replace(document, definitions=(replace(operation, selection_set=selections),))
+
+
+_DOCUMENTS: dict[tuple[int, str, str, frozenset[Any]], tuple[DocumentNode, bool]] = {}
 
 
 def root_document(
     schema: Schema, kind: str, name: str, role: str = "ADMIN"
 ) -> tuple[DocumentNode, bool]:
-    """A document selecting everything under one root field; True if it takes `$id`."""
-    key = (id(schema), kind, name, role)
+    """A document selecting everything under one root field; True if it takes `$id`.
+    Roles refused the same fields share it."""
+    key = (id(schema), kind, name, _refused_to(role))
     if key not in _DOCUMENTS:
         _DOCUMENTS[key] = _root_document(schema, kind, name, role)
     return _DOCUMENTS[key]
@@ -188,7 +238,8 @@ def _root_document(schema: Schema, kind: str, name: str, role: str) -> tuple[Doc
     elif "since" in gfield.args:
         arguments = "(since: 0)"
     variables = "($id: ID!)" if "id" in gfield.args else ""
-    return parse(f"{kind} Q{variables} {{ {name}{arguments} {below} }}"), "id" in gfield.args
+    text = f"{kind} Q{variables} {{ {name}{arguments} }}"
+    return with_selection(text, below), "id" in gfield.args
 
 
 # -- the oracle --------------------------------------------------------------------
@@ -424,7 +475,8 @@ def check_errors(reader: Reader, where: str, errors: Any, found: Findings) -> No
         original = error.original_error
         code = original.code if isinstance(original, DomainError) else "INTERNAL"
         if code not in ("FORBIDDEN", "NOT_FOUND") or len(error.path or []) > 1:
-            found.leak(reader, f"{where} {error.path}", f"{code}: {error.message}")
+            trace = "".join(traceback.format_exception(original)) if original else ""
+            found.leak(reader, f"{where} {error.path}", f"{code}: {error.message}\n{trace}")
 
 
 # -- running documents ---------------------------------------------------------------
@@ -459,10 +511,10 @@ async def mutate(
     below = (
         selection(inner, 2, frozenset({inner.name}), reader.role)
         if hasattr(inner, "fields")
-        else ""
+        else None
     )
     declared = ", ".join(f"${k}: {_graphql_type(gfield, k)}" for k in variables)
-    document = parse(f"mutation M({declared}) {{ {text} {below} }}")
+    document = with_selection(f"mutation M({declared}) {{ {text} }}", below)
     result = await run(world, reader, document, **variables)
     assert not result.errors, f"{reader_name} {name}: {result.errors}"
     if checked:
@@ -996,7 +1048,10 @@ async def services_for(url: str) -> AsyncIterator[Services]:
     settings = _settings(url)
     storage = LocalStorage(Path(tempfile.mkdtemp(prefix="every-path-files-")))
     await storage.start()
-    engine = make_engine(url)
+    # What is checked here is who sees what, not how the server copes when the database
+    # is slow: on a loaded CI machine a connection took longer than the 5 s a server
+    # allows (asyncpg's TimeoutError, seen as an INTERNAL error on one path).
+    engine = make_engine(url, pool_timeout=30)
     sessionmaker = make_sessionmaker(engine)
     relay = Relay(sessionmaker, "memory://", poll_interval=0.05)
     await relay.start()
