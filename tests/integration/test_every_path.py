@@ -1049,8 +1049,9 @@ async def services_for(url: str) -> AsyncIterator[Services]:
     storage = LocalStorage(Path(tempfile.mkdtemp(prefix="every-path-files-")))
     await storage.start()
     # What is checked here is who sees what, not how the server copes when the database
-    # is slow: on a loaded CI machine a connection took longer than the 5 s a server
-    # allows (asyncpg's TimeoutError, seen as an INTERNAL error on one path).
+    # is slow. On a loaded CI machine one path once failed with an error without a
+    # message, most likely asyncpg's TimeoutError from a connection that took longer
+    # than the 5 s a server allows (the failure now carries its traceback).
     engine = make_engine(url, pool_timeout=30)
     sessionmaker = make_sessionmaker(engine)
     relay = Relay(sessionmaker, "memory://", poll_interval=0.05)
