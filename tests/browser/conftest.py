@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from e2e.client import Server, UserHandle
-from e2e.conftest import server_factory  # noqa: F401 (a fixture, used by `site`)
+from e2e.conftest import server_factory, start_server  # noqa: F401 (fixtures, used by `site`)
 from e2e.ticket_helpers import TicketWorld
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")

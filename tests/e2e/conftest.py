@@ -9,13 +9,13 @@
   methods ``gql``, ``data``, ``admin``, ``post``, ``login``, ``login_response``,
   ``make_user``, ``token_for``, ``async_http``. All tests share it: create your own
   uniquely named data (``unique_name``) and never count global rows.
-* ``server_factory`` (session): ``server_factory(backend="sqlite", *, admin=True,
+* ``server_factory`` (module): ``server_factory(backend="sqlite", *, admin=True,
   **env)`` starts another server with extra environment (``ENVIRONMENT="production"``,
   ``LOGIN_ATTEMPTS="3"``...; a value of None unsets a variable). Without
   ``DATABASE_URL`` it gets a fresh database of ``backend``; a second process on the
   same data is ``server_factory(s.backend, DATABASE_URL=s.database_url,
   SECRET_KEY=s.secret_key)`` (it gets its own administrator). Stopped at the end of
-  the session, or earlier with ``.stop()``.
+  the module, or earlier with ``.stop()``.
 
 A failing test gets the tail of its servers' logs in its report. Every response
 of every test is checked for leaked internals (see `client.check_no_leak`).
@@ -33,9 +33,11 @@ from .client import LEAKS, Server, clean_env, prepare_database, unique_password
 
 
 @pytest.fixture(scope="session")
-def server_factory(
+def start_server(
     make_database: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., Server]]:
+    """What `server_factory` and `server` start servers with; whatever is still running
+    at the end of the session is stopped then."""
     started: list[Server] = []
     # Per backend, a migrated database with an administrator, prepared once per test
     # process: a server with a fresh database starts on a copy of it (no migration,
@@ -79,8 +81,25 @@ def server_factory(
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def server_factory(start_server: Callable[..., Server]) -> Iterator[Callable[..., Server]]:
+    """Starts servers that are stopped at the end of the module: an idle server still
+    polls for events and deliveries, and a test process that kept every module's servers
+    ran some twenty at once."""
+    started: list[Server] = []
+
+    def start(*args: Any, **kwargs: Any) -> Server:
+        server = start_server(*args, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
 @pytest.fixture(scope="session")
-def shared_servers(server_factory: Callable[..., Server]) -> dict[str, Server]:
+def shared_servers() -> dict[str, Server]:
     """The `server` of each backend, started when first asked for and kept for the
     whole session (pytest would otherwise stop and start it again each time the
     backend parameter changes, i.e. twice per test module)."""
@@ -89,10 +108,10 @@ def shared_servers(server_factory: Callable[..., Server]) -> dict[str, Server]:
 
 @pytest.fixture(scope="session")
 def server(
-    backend: str, server_factory: Callable[..., Server], shared_servers: dict[str, Server]
+    backend: str, start_server: Callable[..., Server], shared_servers: dict[str, Server]
 ) -> Server:
     if backend not in shared_servers:
-        shared_servers[backend] = server_factory(backend)
+        shared_servers[backend] = start_server(backend)
     return shared_servers[backend]
 
 
