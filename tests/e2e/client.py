@@ -384,7 +384,8 @@ def run_cli(
 
 def prepare_database(env: dict[str, str], cwd: Path, admin: tuple[str, str] | None) -> None:
     """`aftersales migrate`, then `create-user --role ADMIN` with `admin` (username,
-    password) when given, on env's DATABASE_URL: one process, one import of the app."""
+    password) when given, on env's DATABASE_URL: one process, one import of the app (a
+    Python start costs seconds on a busy machine)."""
     # Under standalone_mode=False click returns a failed command's exit code.
     script = (
         "import sys; from cli import cli\n"
@@ -399,7 +400,7 @@ def prepare_database(env: dict[str, str], cwd: Path, admin: tuple[str, str] | No
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert done.returncode == 0, f"migrate / create-user failed:\n{done.stdout}\n{done.stderr}"

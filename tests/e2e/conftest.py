@@ -23,6 +23,7 @@ of every test is checked for leaked internals (see `client.check_no_leak`).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -38,7 +39,6 @@ def start_server(
 ) -> Iterator[Callable[..., Server]]:
     """What `server_factory` and `server` start servers with; whatever is still running
     at the end of the session is stopped then."""
-    started: list[Server] = []
     # Per backend, a migrated database with an administrator, prepared once per test
     # process: a server with a fresh database starts on a copy of it (no migration,
     # no create-user: two seconds of CPU less per server).
@@ -73,12 +73,10 @@ def start_server(
             admin=admin,
             prepared_admin=prepared_admin,
         )
-        started.append(server)
         return server
 
-    yield start
-    for server in reversed(started):
-        server.stop()
+    with stopped_after(start) as tracked_start:
+        yield tracked_start
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +84,25 @@ def server_factory(start_server: Callable[..., Server]) -> Iterator[Callable[...
     """Starts servers that are stopped at the end of the module: an idle server still
     polls for events and deliveries, and a test process that kept every module's servers
     ran some twenty at once."""
+    with stopped_after(start_server) as start:
+        yield start
+
+
+@contextlib.contextmanager
+def stopped_after(start: Callable[..., Server]) -> Iterator[Callable[..., Server]]:
+    """`start`, every server it started being stopped (the last first) on leaving."""
     started: list[Server] = []
 
-    def start(*args: Any, **kwargs: Any) -> Server:
-        server = start_server(*args, **kwargs)
+    def tracked_start(*args: Any, **kwargs: Any) -> Server:
+        server = start(*args, **kwargs)
         started.append(server)
         return server
 
-    yield start
-    for server in reversed(started):
-        server.stop()
+    try:
+        yield tracked_start
+    finally:
+        for server in reversed(started):
+            server.stop()
 
 
 @pytest.fixture(scope="session")

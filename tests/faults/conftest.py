@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import subprocess
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.client import Server, assert_ok, clean_env, unique_password
+from e2e.client import Server, assert_ok, clean_env, prepare_database, unique_password
 
 from .scenario import RUNS
 from .services import PostgresCluster, RedisServer
@@ -98,22 +96,7 @@ def template(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
     env = clean_env(**BASE_ENV, DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(36))
     cwd = tmp_path_factory.mktemp("template")
     username, password = f"admin_{secrets.token_hex(3)}", unique_password()
-    # One process for both commands: a Python start costs seconds on a busy machine.
-    script = (
-        "import sys; from cli import cli; cli(['migrate'], standalone_mode=False); "
-        "cli(['create-user', '--username', sys.argv[1], '--password', sys.argv[2], "
-        "'--role', 'ADMIN'], standalone_mode=False)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, username, password],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"the template database: {done.stdout}\n{done.stderr}"
+    prepare_database(env, cwd, (username, password))
     return Template("faults_template", username, password)
 
 
