@@ -47,6 +47,7 @@ import secrets
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -57,9 +58,11 @@ from harness import (
     Process,
     ScratchDatabase,
     dump_json,
+    fetch_value,
     loadavg,
     machine,
     percentile,
+    plain_dsn,
     print_machine,
     run_cli,
     scratch_database,
@@ -192,18 +195,68 @@ def client_process(
 ) -> None:
     """Holds `targets` (ws url, token) subscriptions; counts `next` messages into
     counts[slot]; on "stop" sends back every receipt and its CPU time."""
-    run = asyncio.run
-    if use_uvloop:
-        try:
-            import uvloop
+    run_client(
+        _client(slot, targets, since, counts, pipe, connect_concurrency), pipe, uvloop=use_uvloop
+    )
 
-            run = uvloop.run
+
+def run_client(client: Coroutine[Any, Any, None], pipe: Connection, *, uvloop: bool) -> None:
+    """Runs a client process's coroutine, on uvloop when asked and installed; a failure
+    is sent to the parent rather than leaving it waiting."""
+    run: Callable[[Coroutine[Any, Any, None]], None] = asyncio.run
+    if uvloop:
+        try:
+            import uvloop as loops
+
+            run = loops.run
         except ImportError:  # pragma: no cover
             pass
     try:
-        run(_client(slot, targets, since, counts, pipe, connect_concurrency))
-    except Exception as exc:  # tell the parent rather than hang it
+        run(client)
+    except Exception as exc:
         pipe.send({"error": repr(exc)})
+
+
+async def subscribe_all(
+    targets: list[tuple[str, str]],
+    since: int,
+    connect_concurrency: int,
+    read: Callable[[int, Any], Coroutine[Any, Any, None]],
+    pipe: Connection,
+) -> tuple[list[Any], list[asyncio.Task[None]]]:
+    """Opens a subscriber per target (`connect_concurrency` at a time; one that fails its
+    three attempts is counted, not fatal), starts `read(index, socket)` on each open one
+    and tells the parent how it went. Returns (sockets, None where failed; read tasks)."""
+    gate = asyncio.Semaphore(connect_concurrency)
+    sockets: list[Any] = [None] * len(targets)
+    failures: list[str] = []
+
+    async def open_one(index: int, url: str, token: str) -> None:
+        async with gate:
+            sockets[index], failure = await open_subscriber(url, token, since)
+        if failure is not None:
+            failures.append(failure)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(open_one(i, url, token) for i, (url, token) in enumerate(targets)))
+    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets) if ws is not None]
+    pipe.send(
+        {
+            "ready": len(readers),
+            "failed": len(failures),
+            "first_failure": failures[0] if failures else "",
+            "connect_seconds": time.perf_counter() - started,
+        }
+    )
+    return sockets, readers
+
+
+async def close_all(sockets: list[Any], readers: list[asyncio.Task[None]]) -> None:
+    """Closes the open sockets, then ends their readers."""
+    await asyncio.gather(*(ws.close() for ws in sockets if ws is not None), return_exceptions=True)
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
 
 
 async def open_subscriber(url: str, token: str, since: int) -> tuple[Any, str | None]:
@@ -260,20 +313,8 @@ async def _client(
     loop = asyncio.get_running_loop()
     receipts: list[list[tuple[float, str]]] = [[] for _ in targets]
     closes: list[str] = []
-    gate = asyncio.Semaphore(connect_concurrency)
-    sockets: list[Any] = [None] * len(targets)
 
-    failures: list[str] = []
-
-    async def open_one(index: int, url: str, token: str) -> None:
-        # Three attempts, then counted, not fatal.
-        async with gate:
-            sockets[index], failure = await open_subscriber(url, token, since)
-        if failure is not None:
-            failures.append(failure)
-
-    async def read(index: int) -> None:
-        ws = sockets[index]
+    async def read(index: int, ws: Any) -> None:
         mine = receipts[index]
         try:
             async for raw in ws:
@@ -289,17 +330,7 @@ async def _client(
             frame = exc.rcvd
             closes.append(f"closed {frame.code}: {frame.reason}" if frame else "closed")
 
-    started = time.perf_counter()
-    await asyncio.gather(*(open_one(i, url, token) for i, (url, token) in enumerate(targets)))
-    readers = [asyncio.create_task(read(i)) for i in range(len(targets)) if sockets[i]]
-    pipe.send(
-        {
-            "ready": len(readers),
-            "failed": len(failures),
-            "first_failure": failures[0] if failures else "",
-            "connect_seconds": time.perf_counter() - started,
-        }
-    )
+    sockets, readers = await subscribe_all(targets, since, connect_concurrency, read, pipe)
     cpu_ready = time.process_time()
     command = await loop.run_in_executor(None, pipe.recv)
     cpu_used = time.process_time() - cpu_ready
@@ -317,10 +348,7 @@ async def _client(
             at = datetime.fromisoformat(event["at"]).timestamp()
             rows.append((event["sequence"], at, received))
         parsed.append(rows)
-    await asyncio.gather(*(ws.close() for ws in sockets if ws is not None), return_exceptions=True)
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+    await close_all(sockets, readers)
     # Closes and errors, counted by kind (the first 150 characters).
     kinds = Counter(close[:150] for close in closes)
     pipe.send({"receipts": parsed, "cpu": cpu_used, "closes": dict(kinds)})
@@ -839,14 +867,8 @@ def print_one(result: Result) -> None:
 
 
 async def last_sequence(database_url: str) -> int:
-    import asyncpg
-    from harness import plain_dsn
-
-    conn = await asyncpg.connect(plain_dsn(database_url), timeout=10)
-    try:
-        return int(await conn.fetchval("SELECT coalesce(max(sequence), 0) FROM events"))
-    finally:
-        await conn.close()
+    dsn = plain_dsn(database_url)
+    return int(await fetch_value(dsn, "SELECT coalesce(max(sequence), 0) FROM events"))
 
 
 def check_connection_headroom(db: ScratchDatabase, servers: int) -> None:

@@ -78,6 +78,7 @@ from board import process_cpu
 from harness import (
     Process,
     dump_json,
+    fetch_value,
     loadavg,
     machine,
     percentile,
@@ -170,13 +171,7 @@ async def seed(database_url: str, *, clients: int, tickets: int) -> World:
 
 
 async def attachment_count(dsn: str) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM attachments"))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, "SELECT count(*) FROM attachments"))
 
 
 def global_id(type_name: str, pk: int) -> str:

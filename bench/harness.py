@@ -68,6 +68,17 @@ def plain_dsn(sqlalchemy_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def fetch_value(dsn: str, query: str, *args: Any) -> Any:
+    """The first column of the first row of `query`, on a connection of its own."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        return await conn.fetchval(query, *args)
+    finally:
+        await conn.close()
+
+
 async def _admin(dsn: str, statement: str) -> None:
     import asyncpg
 

@@ -55,15 +55,18 @@ from fanout import (
     ApiTrigger,
     World,
     check_connection_headroom,
+    close_all,
     last_sequence,
-    open_subscriber,
     process_cpu,
+    run_client,
     seed,
+    subscribe_all,
 )
 from files import reset_high_water_mark, status_kib
 from harness import (
     Process,
     dump_json,
+    fetch_value,
     loadavg,
     machine,
     print_machine,
@@ -93,17 +96,7 @@ def client_process(
 ) -> None:
     """Holds `targets` (ws url, token) subscriptions and counts each `next` into
     counts[slot]; answers "report" (and stays) or "stop" (closes, then reports)."""
-    run = asyncio.run
-    try:
-        import uvloop
-
-        run = uvloop.run
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        run(_client(slot, targets, since, counts, pipe, connect_concurrency))
-    except Exception as exc:  # tell the parent rather than hang it
-        pipe.send({"error": repr(exc)})
+    run_client(_client(slot, targets, since, counts, pipe, connect_concurrency), pipe, uvloop=True)
 
 
 async def _client(
@@ -123,19 +116,8 @@ async def _client(
     per_sequence: Counter[int] = Counter()  # subscribers that received each sequence
     state = {"disorder": 0, "ended": 0}  # a sequence not above the last one; sockets ended
     notes: Counter[str] = Counter()
-    gate = asyncio.Semaphore(connect_concurrency)
-    sockets: list[Any] = [None] * n
-    failures: list[str] = []
 
-    async def open_one(index: int, url: str, token: str) -> None:
-        # Three attempts, then counted, not fatal.
-        async with gate:
-            sockets[index], failure = await open_subscriber(url, token, since)
-        if failure is not None:
-            failures.append(failure)
-
-    async def read(index: int) -> None:
-        ws = sockets[index]
+    async def read(index: int, ws: Any) -> None:
         try:
             async for raw in ws:
                 if '"next"' in raw:
@@ -161,17 +143,7 @@ async def _client(
         finally:
             state["ended"] += 1
 
-    started = time.perf_counter()
-    await asyncio.gather(*(open_one(i, url, token) for i, (url, token) in enumerate(targets)))
-    readers = [asyncio.create_task(read(i)) for i in range(n) if sockets[i]]
-    pipe.send(
-        {
-            "ready": len(readers),
-            "failed": len(failures),
-            "first_failure": failures[0] if failures else "",
-            "connect_seconds": time.perf_counter() - started,
-        }
-    )
+    sockets, readers = await subscribe_all(targets, since, connect_concurrency, read, pipe)
     cpu0 = time.process_time()
 
     def report() -> dict[str, Any]:
@@ -192,10 +164,7 @@ async def _client(
         assert command == "stop", command
         break
     final = report()  # `ended`: sockets that ended before we close them
-    await asyncio.gather(*(ws.close() for ws in sockets if ws is not None), return_exceptions=True)
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+    await close_all(sockets, readers)
     pipe.send(final)
 
 
@@ -479,13 +448,7 @@ async def warm_up(trigger: ApiTrigger, group: Group, changes: int, wait: float) 
 
 
 async def ticket_version(dsn: str, ticket: int) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        return int(await conn.fetchval("SELECT version FROM tickets WHERE id = $1", ticket))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, "SELECT version FROM tickets WHERE id = $1", ticket))
 
 
 async def sequences_after(dsn: str, since: int) -> tuple[list[int], int]:

@@ -66,6 +66,7 @@ from harness import (
     Process,
     ScratchDatabase,
     dump_json,
+    fetch_value,
     loadavg,
     machine,
     ms,
@@ -495,23 +496,11 @@ async def drive(
 
 
 async def movement_count(dsn: str) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM stock_movements"))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, "SELECT count(*) FROM stock_movements"))
 
 
 async def on_hand(dsn: str, part: int) -> int:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        return int(await conn.fetchval("SELECT on_hand FROM parts WHERE id = $1", part))
-    finally:
-        await conn.close()
+    return int(await fetch_value(dsn, "SELECT on_hand FROM parts WHERE id = $1", part))
 
 
 def write_phase(
